@@ -1,0 +1,148 @@
+"""The Prevent-duty training and induction LMS."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import instance_path, load_settings, secret_key
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+__all__ = ["create_app"]
+
+MIGRATIONS = str(Path(__file__).parent / "migrations")
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    path = instance_path()
+    if overrides and "INSTANCE_PATH" in overrides:
+        path = Path(overrides["INSTANCE_PATH"])
+    app = Flask(__name__, instance_path=str(path), instance_relative_config=True)
+    path.mkdir(parents=True, exist_ok=True)
+
+    settings = load_settings(path)
+    app.config.update(settings)
+    app.config.update(
+        SECRET_KEY=secret_key(path),
+        SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        RATELIMIT_STORAGE_URI=settings["RATELIMIT_STORAGE_URI"],
+        RATELIMIT_HEADERS_ENABLED=False,
+        MAX_CONTENT_LENGTH=(settings["MAX_UPLOAD_MB"] + 1) * 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=2 * 1024 * 1024,
+    )
+    if overrides:
+        app.config.update({k: v for k, v in overrides.items() if k != "INSTANCE_PATH"})
+        if "DATABASE_URL" in overrides:
+            app.config["SQLALCHEMY_DATABASE_URI"] = overrides["DATABASE_URL"]
+    secure = app.config["HTTPS"]
+    app.config.update(SESSION_COOKIE_SECURE=secure, REMEMBER_COOKIE_SECURE=secure)
+    if app.config["PROXY_FIX"]:
+        n = app.config["PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=MIGRATIONS,
+        render_as_batch=True,
+        compare_type=True,
+        render_item=_render_migration_item,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from . import security
+
+    security.init_app(app)
+
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .errors import bp as errors_bp
+    from .main import bp as main_bp
+
+    app.register_blueprint(errors_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp)
+
+    from .cli import lms_group
+
+    app.cli.add_command(lms_group)
+
+    _template_helpers(app)
+
+    from .permissions import check_declared
+
+    check_declared(app)
+    return app
+
+
+def _render_migration_item(type_, obj, autogen_context):
+    """Migrations spell our column types in plain SQLAlchemy, so they never import the app."""
+    from .models.types import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime()"
+    return False
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """WAL, foreign keys and a busy timeout on every SQLite connection."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def _template_helpers(app: Flask) -> None:
+    from . import org as org_settings
+    from .models import CATEGORY_LABELS, Permission
+
+    tz = ZoneInfo(app.config["TIMEZONE"])
+
+    @app.template_filter("date")
+    def format_date(value) -> str:
+        if value is None:
+            return ""
+        if hasattr(value, "astimezone") and hasattr(value, "hour"):
+            value = value.astimezone(tz)
+        return f"{value.day} {value:%B %Y}"
+
+    @app.template_filter("datetime")
+    def format_datetime(value) -> str:
+        if value is None:
+            return ""
+        local = value.astimezone(tz)
+        return f"{local.day} {local:%B %Y, %H:%M}"
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        return {
+            "Permission": Permission,
+            "CATEGORY_LABELS": CATEGORY_LABELS,
+            "org_name": app.config["ORG_NAME"],
+            "org_settings": org_settings,
+            "today": date.today,
+            "current_path": request.path,
+        }

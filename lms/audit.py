@@ -1,0 +1,27 @@
+"""The audit log: one append-only row per change that matters to an inspector."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from .extensions import db
+from .models import AuditEvent
+
+
+def record(action: str, target: Any = None, actor: Any = None, **details: Any) -> AuditEvent:
+    """Add an audit row to the current transaction (the caller commits with the change)."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
+    event = AuditEvent(
+        action=action,
+        actor_id=getattr(actor, "id", None),
+        address=request.remote_addr if has_request_context() else "cli",
+        target_type=type(target).__name__.lower() if target is not None else None,
+        target_id=str(target.id) if target is not None and getattr(target, "id", None) else None,
+        details=details,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,256 @@
+"""Accounts: passwords, one-time tokens, invitations, sign-in and the first administrator."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, render_template, url_for
+from sqlalchemy import exists, select, update
+
+from .. import audit
+from ..extensions import db
+from ..mail import send_email
+from ..models import Permission, Token, TokenPurpose, User, UserCategory, new_session_token, utcnow
+
+MIN_PASSWORD_LENGTH = 12
+
+_hasher = PasswordHasher()
+# A real hash to verify against when the email is unknown, so timing reveals nothing.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(user: User | None, password: str) -> bool:
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    try:
+        ok = _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if ok and user is not None and user.password_hash and _hasher.check_needs_rehash(stored):
+        user.password_hash = _hasher.hash(password)
+    return ok and user is not None and user.password_hash is not None
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active person with this email and password, else None (whatever the reason)."""
+    user = find_user(email)
+    if not check_password(user, password) or user is None or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Set a new password; ends the person's other sessions and voids pending reset links."""
+    user.password_hash = hash_password(password)
+    user.session_token = new_session_token()
+    db.session.execute(
+        update(Token)
+        .where(Token.user_id == user.id, Token.purpose == TokenPurpose.RESET, Token.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+
+
+def admin_exists() -> bool:
+    return bool(db.session.scalar(select(exists().where(User.permission == Permission.ADMIN))))
+
+
+# --- one-time tokens -------------------------------------------------------------------------
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(purpose: TokenPurpose, lifetime: timedelta, user: User | None = None) -> str:
+    raw = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(
+        Token(
+            purpose=purpose.value,
+            token_hash=_digest(raw),
+            user=user,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    return raw
+
+
+def find_token(raw: str, purpose: TokenPurpose) -> Token | None:
+    """The token if it exists, is unused and has not expired."""
+    if not raw or len(raw) > 128:
+        return None
+    token = db.session.scalar(
+        select(Token).where(Token.token_hash == _digest(raw), Token.purpose == purpose.value)
+    )
+    if token is None or token.used_at is not None or token.expires_at <= utcnow():
+        return None
+    return token
+
+
+def consume_token(token: Token) -> bool:
+    """Mark the token used; False when another request used it first."""
+    result = db.session.execute(
+        update(Token)
+        .where(Token.id == token.id, Token.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def setup_link(base_url: str) -> str:
+    """A fresh one-time link that creates the first administrator (callers check none exists)."""
+    hours = current_app.config["SETUP_HOURS"]
+    raw = issue_token(TokenPurpose.SETUP, timedelta(hours=hours))
+    db.session.commit()
+    return f"{base_url.rstrip('/')}/setup/{raw}"
+
+
+# --- people ----------------------------------------------------------------------------------
+
+
+def set_categories(user: User, categories: Iterable[str], on: date | None = None) -> tuple[list, list]:
+    """Make the person's categories exactly these; new ones count from `on` (default today)."""
+    wanted = set(categories)
+    current = {row.category: row for row in user.category_rows}
+    added = sorted(wanted - current.keys())
+    removed = sorted(current.keys() - wanted)
+    for name in removed:
+        user.category_rows.remove(current[name])
+    for name in added:
+        user.category_rows.append(UserCategory(category=name, added_on=on or date.today()))
+    return added, removed
+
+
+def create_person(
+    *, name: str, email: str, categories: Iterable[str], start_date: date, permission: Permission
+) -> User:
+    user = User(
+        name=name.strip(),
+        email=normalise_email(email),
+        start_date=start_date,
+        permission=permission.value,
+    )
+    # Categories held at creation apply from the start date.
+    set_categories(user, categories, on=start_date)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def create_first_admin(token: Token, *, name: str, email: str, password: str, categories) -> User | None:
+    """Create the first administrator from a setup token; None if the link was used meanwhile."""
+    if admin_exists() or not consume_token(token):
+        db.session.rollback()
+        return None
+    user = create_person(
+        name=name,
+        email=email,
+        categories=categories,
+        start_date=date.today(),
+        permission=Permission.ADMIN,
+    )
+    set_password(user, password)
+    audit.record("admin.created_by_setup", user, actor=user, email=user.email)
+    db.session.commit()
+    return user
+
+
+def invite(user: User, invited_by: User | None, base_url: str | None = None) -> str:
+    """Email the person a link to set their password; returns the link."""
+    days = current_app.config["INVITE_DAYS"]
+    raw = issue_token(TokenPurpose.INVITE, timedelta(days=days), user)
+    link = _external("auth.accept_invitation", base_url, token=raw)
+    send_email(
+        user.email,
+        f"Your {current_app.config['ORG_NAME']} training account",
+        render_template("email/invitation.txt", user=user, link=link, days=days, invited_by=invited_by),
+    )
+    audit.record("person.invited", user, email=user.email)
+    return link
+
+
+def invite_person(invited_by: User, **fields) -> User:
+    user = create_person(**fields)
+    audit.record(
+        "person.created",
+        user,
+        email=user.email,
+        categories=user.categories,
+        permission=user.perm.name.lower(),
+        start_date=user.start_date.isoformat(),
+    )
+    invite(user, invited_by)
+    db.session.commit()
+    return user
+
+
+def accept_invitation(token: Token, password: str) -> User | None:
+    user = token.user
+    if user is None or not user.active or not consume_token(token):
+        db.session.rollback()
+        return None
+    set_password(user, password)
+    audit.record("person.accepted_invitation", user, actor=user)
+    db.session.commit()
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Send a reset link if an active person has this email; say nothing either way."""
+    user = find_user(email)
+    if user is None or not user.active:
+        return
+    hours = current_app.config["RESET_HOURS"]
+    raw = issue_token(TokenPurpose.RESET, timedelta(hours=hours), user)
+    link = _external("auth.reset_password", None, token=raw)
+    send_email(
+        user.email,
+        "Reset your password",
+        render_template("email/reset.txt", user=user, link=link, hours=hours),
+    )
+    db.session.commit()
+
+
+def reset_password(token: Token, password: str) -> User | None:
+    user = token.user
+    if user is None or not user.active or not consume_token(token):
+        db.session.rollback()
+        return None
+    set_password(user, password)
+    audit.record("person.reset_password", user, actor=user)
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, password: str) -> None:
+    set_password(user, password)
+    audit.record("person.changed_password", user, actor=user)
+    db.session.commit()
+
+
+def _external(endpoint: str, base_url: str | None, **values) -> str:
+    base = base_url or current_app.config["BASE_URL"]
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+

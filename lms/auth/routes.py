@@ -1,0 +1,166 @@
+"""Sign in and out, the first administrator, invitations and password resets."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..extensions import db, limiter
+from ..models import CATEGORIES, Permission, TokenPurpose
+from ..permissions import public, requires
+from . import bp, operations
+from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm, SetupForm
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go back to after signing in; anything else goes home."""
+    if target:
+        parts = urlsplit(target)
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+        ):
+            return target
+    return url_for("main.home")
+
+
+def _login_failed(response) -> bool:
+    return bool(g.get("login_failed"))
+
+
+def _account_key() -> str:
+    return "account:" + operations.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_LIMIT"]
+
+
+def _start_session(user) -> None:
+    """Sign in with a fresh session, so no identifier survives from before."""
+    session.clear()
+    login_user(user)
+    session.permanent = False
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_login_failed, scope="login-address")
+@limiter.limit(
+    _login_limit, key_func=_account_key, methods=["POST"], deduct_when=_login_failed, scope="login-account"
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = operations.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            db.session.commit()
+            _start_session(user)
+            return redirect(safe_next(request.args.get("next")))
+        g.login_failed = True
+        form.form_errors.append("Enter a correct email address and password")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@requires(Permission.LEARNER)
+def logout():
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/setup/<token>", methods=["GET", "POST"])
+@public
+def setup(token: str):
+    if operations.admin_exists():
+        abort(404)
+    found = operations.find_token(token, TokenPurpose.SETUP)
+    if found is None:
+        abort(404)
+    form = SetupForm()
+    form.categories.data = form.categories.data or (["staff"] if request.method == "GET" else [])
+    if form.validate_on_submit():
+        user = operations.create_first_admin(
+            found,
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
+            categories=[c for c in form.categories.data if c in CATEGORIES],
+        )
+        if user is None:
+            abort(404)
+        _start_session(user)
+        flash("Your administrator account is ready. Next, invite the people you train.", "success")
+        return redirect(url_for("main.home"))
+    return render_template("auth/setup.html", form=form)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token: str):
+    found = operations.find_token(token, TokenPurpose.INVITE)
+    if found is None or found.user is None or not found.user.active:
+        return render_template("auth/link_invalid.html", kind="invitation"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        user = operations.accept_invitation(found, form.password.data)
+        if user is None:
+            return render_template("auth/link_invalid.html", kind="invitation"), 404
+        _start_session(user)
+        flash(f"Welcome, {user.name}. Your password is set.", "success")
+        return redirect(url_for("main.home"))
+    return render_template("auth/accept_invitation.html", form=form, person=found.user)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per hour", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        operations.request_password_reset(form.email.data)
+        return render_template("auth/reset_sent.html", email=form.email.data)
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    found = operations.find_token(token, TokenPurpose.RESET)
+    if found is None or found.user is None or not found.user.active:
+        return render_template("auth/link_invalid.html", kind="reset"), 404
+    form = SetPasswordForm()
+    form.submit.label.text = "Set new password"
+    if form.validate_on_submit():
+        user = operations.reset_password(found, form.password.data)
+        if user is None:
+            return render_template("auth/link_invalid.html", kind="reset"), 404
+        _start_session(user)
+        flash("Your password has been changed.", "success")
+        return redirect(url_for("main.home"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@requires(Permission.LEARNER)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not operations.check_password(current_user, form.current_password.data):
+            form.current_password.errors.append("Your current password is not correct")
+        else:
+            user = current_user._get_current_object()
+            operations.change_password(user, form.password.data)
+            _start_session(user)
+            flash("Your password has been changed. Other sessions have been signed out.", "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/change_password.html", form=form)

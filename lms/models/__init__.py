@@ -1,0 +1,30 @@
+"""All models, imported here so that Alembic and create_all see every table."""
+
+from .people import (
+    CATEGORIES,
+    CATEGORY_LABELS,
+    Permission,
+    Token,
+    TokenPurpose,
+    User,
+    UserCategory,
+    new_session_token,
+)
+from .system import AuditEvent, OrgSetting, OutboxMessage
+from .types import UTCDateTime, utcnow
+
+__all__ = [
+    "CATEGORIES",
+    "CATEGORY_LABELS",
+    "AuditEvent",
+    "OrgSetting",
+    "OutboxMessage",
+    "Permission",
+    "Token",
+    "TokenPurpose",
+    "User",
+    "UserCategory",
+    "new_session_token",
+    "UTCDateTime",
+    "utcnow",
+]

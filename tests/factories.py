@@ -1,0 +1,37 @@
+"""Builders for test data; each commits so that a request sees it."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from lms.auth import operations
+from lms.extensions import db
+from lms.models import Permission, User
+
+_seq = itertools.count(1)
+
+
+def make_user(
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    categories=("staff",),
+    start_date: date | None = None,
+    permission: Permission = Permission.LEARNER,
+    password: str | None = None,
+    active: bool = True,
+) -> User:
+    n = next(_seq)
+    user = operations.create_person(
+        name=name or f"Person {n}",
+        email=email or f"person{n}@example.org",
+        categories=categories,
+        start_date=start_date or date.today(),
+        permission=permission,
+    )
+    if password:
+        operations.set_password(user, password)
+    user.active = active
+    db.session.commit()
+    return user
