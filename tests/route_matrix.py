@@ -1,0 +1,26 @@
+"""Every route and the permission it needs. A new route must be added here, or the
+matrix test fails: this file is the reviewed list of who may open what.
+
+Values: "public", or the lowest permission that may use the route.
+"""
+
+ROUTES: dict[str, str] = {
+    # auth
+    "auth.login": "public",
+    "auth.logout": "learner",
+    "auth.setup": "public",
+    "auth.accept_invitation": "public",
+    "auth.forgot_password": "public",
+    "auth.reset_password": "public",
+    "auth.change_password": "learner",
+    # main
+    "main.home": "learner",
+    "main.raise_concern": "public",
+    "main.healthz": "public",
+    # admin
+    "admin.list_people": "lead",
+    "admin.invite_person": "lead",
+    "admin.edit_contacts": "admin",
+    "admin.list_outbox": "admin",
+    "admin.show_outbox_message": "admin",
+}

@@ -1,0 +1,71 @@
+"""The schema comes from migrations, and the `lms` command set up a new instance."""
+
+import re
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import inspect, text
+
+from lms.extensions import db
+from lms.models import Permission
+
+from .conftest import make_test_app
+from .factories import make_user
+
+
+def _empty(app):
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+            from . import conftest
+
+            conftest._pg_schema_ready.discard(str(db.engine.url))
+
+
+def test_migrations_reach_the_models(database_url, tmp_path):
+    """Upgrading an empty database gives exactly the models' schema (fails when they disagree)."""
+    app = make_test_app(database_url, tmp_path)
+    _empty(app)
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata
+            )
+        assert diff == [], f"models and migrations disagree: {diff}"
+        tables = set(inspect(db.engine).get_table_names())
+        assert {"user", "token", "audit_event", "alembic_version"} <= tables
+        # Upgrading again changes nothing.
+        upgrade()
+        db.engine.dispose()
+    _empty(app)
+
+
+def test_init_prints_a_setup_link_until_an_admin_exists(database_url, tmp_path):
+    app = make_test_app(database_url, tmp_path)
+    _empty(app)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["lms", "init", "--base-url", "http://127.0.0.1:5050"])
+    assert result.exit_code == 0, result.output
+    links = re.findall(r"http://127\.0\.0\.1:5050/setup/\S+", result.output)
+    assert len(links) == 1
+    path = links[0].removeprefix("http://127.0.0.1:5050")
+    with app.app_context():
+        assert app.test_client().get(path).status_code == 200
+    # A second init reuses the data and prints a fresh link while there is still no admin.
+    result = runner.invoke(args=["lms", "init", "--base-url", "http://127.0.0.1:5050"])
+    assert result.exit_code == 0 and "/setup/" in result.output
+    with app.app_context():
+        make_user(permission=Permission.ADMIN)
+        db.session.remove()
+    result = runner.invoke(args=["lms", "init"])
+    assert result.exit_code == 0 and "/setup/" not in result.output
+    result = runner.invoke(args=["lms", "setup-link"])
+    assert result.exit_code != 0 and "An administrator exists already" in result.output
+    with app.app_context():
+        assert app.test_client().get(path).status_code == 404
+        db.engine.dispose()
+    _empty(app)
