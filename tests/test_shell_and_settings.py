@@ -201,3 +201,13 @@ def test_instance_path_from_environment(monkeypatch, tmp_path):
     assert app.instance_path == str(tmp_path / "elsewhere")
     assert (tmp_path / "elsewhere" / "secret_key").exists()
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("elsewhere/lms.sqlite3")
+
+
+def test_readme_documents_every_setting():
+    from pathlib import Path
+
+    from lms.config import SETTINGS
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for setting in SETTINGS:
+        assert f"`LMS_{setting.name}`" in readme, setting.name
