@@ -1,0 +1,265 @@
+"""The training plan: which requirement each staff category must meet, and on what terms."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+
+from ..models.people import CATEGORIES
+
+KINDS = ("course", "quiz", "certificate", "attestation", "policy")
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+DEFAULT_PLAN = Path(__file__).resolve().parent.parent / "defaults" / "training-plan.toml"
+
+
+class PlanError(Exception):
+    """A plan that cannot be used; `errors` lists every problem found, each a line of text."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RequirementEntry(_Strict):
+    ref: Annotated[str, Field(pattern=SLUG, max_length=80)]
+    kind: Literal["course", "quiz", "certificate", "attestation", "policy"]
+    title: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    categories: Annotated[list[str], Field(min_length=1)]
+    due_days: Annotated[int, Field(ge=0, le=3650)]
+    renew_months: Annotated[int, Field(ge=1, le=240)] | None = None
+
+    @field_validator("categories")
+    @classmethod
+    def known_categories(cls, value: list[str]) -> list[str]:
+        unknown = [c for c in value if c not in CATEGORIES]
+        if unknown:
+            raise ValueError(
+                f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(map(repr, unknown))}; "
+                f"use: {', '.join(CATEGORIES)}"
+            )
+        return value
+
+
+class CertificateType(_Strict):
+    ref: Annotated[str, Field(pattern=SLUG, max_length=80)]
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    provider: Annotated[str, Field(min_length=1, max_length=200)]
+    url: HttpUrl
+    evidence: Annotated[str, Field(max_length=2000)] = ""
+
+
+class PlanFile(_Strict):
+    warning_days: Annotated[int, Field(ge=0, le=365)] = 30
+    requirements: Annotated[list[RequirementEntry], Field(min_length=1)]
+    certificate_types: list[CertificateType] = []
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """A person's requirement after merging every plan entry that applies to them."""
+
+    kind: str
+    ref: str
+    title: str
+    due_days: int
+    renew_months: int | None
+    applies_from: date
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.kind, self.ref)
+
+
+@dataclass(frozen=True)
+class Plan:
+    source: Path
+    warning_days: int
+    entries: tuple[RequirementEntry, ...]
+    certificate_types: Mapping[str, CertificateType]
+
+    def keys(self) -> list[tuple[str, str]]:
+        """Each distinct (kind, ref) in plan order."""
+        return list(dict.fromkeys((e.kind, e.ref) for e in self.entries))
+
+    def title_of(self, kind: str, ref: str, titles: Mapping[tuple[str, str], str]) -> str:
+        for entry in self.entries:
+            if entry.kind == kind and entry.ref == ref and entry.title:
+                return entry.title
+        if kind == "certificate" and ref in self.certificate_types:
+            return self.certificate_types[ref].title
+        return titles.get((kind, ref), ref)
+
+    def for_person(
+        self,
+        held: Mapping[str, date],
+        titles: Mapping[tuple[str, str], str] | None = None,
+    ) -> list[Requirement]:
+        """The person's requirements, given each category they hold and the day it applies from.
+
+        Where several entries ask for the same item, the strictest terms win: the smallest
+        due_days and the smallest renew_months (absent counts as never lapsing); it applies
+        from the earliest day any of those categories was held.
+        """
+        titles = titles or {}
+        merged: dict[tuple[str, str], Requirement] = {}
+        for entry in self.entries:
+            days = [held[c] for c in entry.categories if c in held]
+            if not days:
+                continue
+            key = (entry.kind, entry.ref)
+            applies = min(days)
+            old = merged.get(key)
+            if old is None:
+                merged[key] = Requirement(
+                    entry.kind,
+                    entry.ref,
+                    self.title_of(entry.kind, entry.ref, titles),
+                    entry.due_days,
+                    entry.renew_months,
+                    applies,
+                )
+            else:
+                merged[key] = Requirement(
+                    old.kind,
+                    old.ref,
+                    old.title,
+                    min(old.due_days, entry.due_days),
+                    _stricter_renewal(old.renew_months, entry.renew_months),
+                    min(old.applies_from, applies),
+                )
+        return list(merged.values())
+
+
+def _stricter_renewal(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)
+
+
+def _line_of(text: str, loc: tuple) -> int | None:
+    """Best line number for a pydantic error location such as ('requirements', 3, 'due_days')."""
+    lines = text.splitlines()
+    if not loc:
+        return None
+    if len(loc) >= 2 and isinstance(loc[1], int):
+        header = re.compile(rf"^\s*\[\[\s*{re.escape(str(loc[0]))}\s*\]\]")
+        seen = -1
+        for number, line in enumerate(lines, start=1):
+            if header.match(line):
+                seen += 1
+                if seen == loc[1]:
+                    if len(loc) >= 3:
+                        key = re.compile(rf"^\s*{re.escape(str(loc[2]))}\s*=")
+                        for offset, later in enumerate(lines[number:], start=number + 1):
+                            if later.lstrip().startswith("[") and not later.lstrip().startswith("[="):
+                                break
+                            if key.match(later):
+                                return offset
+                    return number
+        return None
+    key = re.compile(rf"^\s*{re.escape(str(loc[0]))}\s*=")
+    for number, line in enumerate(lines, start=1):
+        if key.match(line):
+            return number
+    return None
+
+
+def _describe(loc: tuple, data: dict) -> str:
+    if len(loc) >= 2 and isinstance(loc[1], int):
+        table = data.get(loc[0], [])
+        entry = table[loc[1]] if isinstance(table, list) and loc[1] < len(table) else {}
+        name = entry.get("ref", f"#{loc[1] + 1}") if isinstance(entry, dict) else f"#{loc[1] + 1}"
+        kind = entry.get("kind") if isinstance(entry, dict) else None
+        label = f"{loc[0]} entry {name!r}" + (f" ({kind})" if kind else "")
+        field = ".".join(str(p) for p in loc[2:3])
+        return f"{label}: {field}" if field else label
+    return ".".join(str(p) for p in loc)
+
+
+def parse_plan(text: str, source: Path) -> Plan:
+    """Parse and check the plan's own structure (refs are checked by `check_refs`)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanError([f"{source}: not valid TOML: {exc}"]) from None
+    try:
+        parsed = PlanFile.model_validate(data)
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            line = _line_of(text, loc)
+            where = f"{source}:{line}" if line else str(source)
+            message = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                message = "unknown field (check the spelling)"
+            elif err["type"] == "missing":
+                message = "this field is required"
+            errors.append(f"{where}: {_describe(loc, data)}: {message}")
+        raise PlanError(errors) from None
+    errors = []
+    seen_types = set()
+    for number, cert in enumerate(parsed.certificate_types):
+        if cert.ref in seen_types:
+            line = _line_of(text, ("certificate_types", number, "ref"))
+            errors.append(f"{source}:{line}: certificate type {cert.ref!r} is defined twice")
+        seen_types.add(cert.ref)
+    if errors:
+        raise PlanError(errors)
+    return Plan(
+        source=source,
+        warning_days=parsed.warning_days,
+        entries=tuple(parsed.requirements),
+        certificate_types={c.ref: c for c in parsed.certificate_types},
+    )
+
+
+def check_refs(plan: Plan, text: str, known: Mapping[str, Iterable[str]]) -> list[str]:
+    """Errors for entries whose ref names no content of its kind.
+
+    `known` maps a kind (course, quiz, policy) to the refs that exist; certificate refs must
+    be among the plan's own certificate_types; attestation refs are named by the plan itself.
+    """
+    available = {kind: set(refs) for kind, refs in known.items()}
+    available["certificate"] = set(plan.certificate_types)
+    errors = []
+    for number, entry in enumerate(plan.entries):
+        if entry.kind == "attestation":
+            continue
+        if entry.ref not in available.get(entry.kind, set()):
+            line = _line_of(text, ("requirements", number, "ref"))
+            choices = ", ".join(sorted(available.get(entry.kind, set()))) or "none loaded"
+            errors.append(
+                f"{plan.source}:{line}: requirements entry {entry.ref!r} ({entry.kind}): "
+                f"no {entry.kind} with this ref (available: {choices})"
+            )
+    return errors
+
+
+def plan_path(configured: str, instance_path: str | Path) -> Path:
+    """LMS_TRAINING_PLAN, else instance/training-plan.toml, else the plan that ships."""
+    if configured:
+        return Path(configured)
+    instance_plan = Path(instance_path) / "training-plan.toml"
+    return instance_plan if instance_plan.exists() else DEFAULT_PLAN
+
+
+def read_plan(path: Path) -> tuple[Plan, str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PlanError([f"{path}: cannot read the training plan: {exc.strerror}"]) from None
+    return parse_plan(text, path), text
