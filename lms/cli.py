@@ -23,6 +23,7 @@ def init_command(base_url: str | None) -> None:
 
     upgrade()
     click.echo("Database is up to date.")
+    _sync_or_exit()
     if not operations.admin_exists():
         link = operations.setup_link(_base_url(base_url))
         click.echo(f"No administrator yet. Open this one-time link to create one: {link}")
@@ -37,6 +38,45 @@ def setup_link_command(base_url: str | None) -> None:
     if operations.admin_exists():
         raise click.ClickException("An administrator exists already; setup links are closed.")
     click.echo(operations.setup_link(_base_url(base_url)))
+
+
+@lms_group.command("sync-content")
+@click.option("--check", is_flag=True, help="Only validate every pack; change nothing.")
+def sync_content_command(check: bool) -> None:
+    """Validate the content packs and store their current versions (all or nothing)."""
+    from .packs import operations
+
+    if check:
+        errors = operations.check_content()
+        _print_errors(errors)
+        if errors:
+            raise SystemExit(1)
+        click.echo("Content is valid.")
+        return
+    _sync_or_exit()
+
+
+def _print_errors(errors) -> None:
+    for error in errors:
+        click.echo(str(error), err=True)
+    if errors:
+        s = "" if len(errors) == 1 else "s"
+        click.echo(f"{len(errors)} error{s} in the content packs; nothing was synced.", err=True)
+
+
+def _sync_or_exit() -> None:
+    from .packs import operations
+
+    try:
+        changes = operations.sync_content()
+    except operations.ContentInvalid as exc:
+        _print_errors(exc.errors)
+        raise SystemExit(1) from None
+    for kind_id, c in changes.items():
+        click.echo(
+            f"{kind_id}: {len(c.added)} added, {len(c.updated)} updated, "
+            f"{len(c.unchanged)} unchanged, {len(c.archived)} archived"
+        )
 
 
 def main() -> None:

@@ -23,4 +23,10 @@ ROUTES: dict[str, str] = {
     "admin.edit_contacts": "admin",
     "admin.list_outbox": "admin",
     "admin.show_outbox_message": "admin",
+    # courses
+    "courses.list_courses": "learner",
+    "courses.show_course": "learner",
+    "courses.show_lesson": "learner",
+    "courses.mark_lesson_read": "learner",
+    "courses.show_image": "learner",
 }

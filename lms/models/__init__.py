@@ -1,5 +1,16 @@
 """All models, imported here so that Alembic and create_all see every table."""
 
+from .content import (
+    Completion,
+    Course,
+    CourseImage,
+    CourseVersion,
+    Lesson,
+    LessonRead,
+    Quiz,
+    QuizQuestion,
+    QuizVersion,
+)
 from .people import (
     CATEGORIES,
     CATEGORY_LABELS,
@@ -17,9 +28,18 @@ __all__ = [
     "CATEGORIES",
     "CATEGORY_LABELS",
     "AuditEvent",
+    "Completion",
+    "Course",
+    "CourseImage",
+    "CourseVersion",
+    "Lesson",
+    "LessonRead",
     "OrgSetting",
     "OutboxMessage",
     "Permission",
+    "Quiz",
+    "QuizQuestion",
+    "QuizVersion",
     "Token",
     "TokenPurpose",
     "User",

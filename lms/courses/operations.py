@@ -1,0 +1,220 @@
+"""A learner's courses: what they may take, how far they are, marking lessons read and
+recording a course's completion in the ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
+
+from ..extensions import db
+from ..models import Completion, Course, CourseVersion, Lesson, LessonRead, Quiz, User
+
+
+def required_course_slugs(user: User) -> set[str]:
+    """The courses this person's training plan requires.
+
+    The training plan (issue 6) plugs in here; until it exists every course is optional.
+    """
+    return set()
+
+
+@dataclass
+class Progress:
+    """How far a person is through the current version of one course."""
+
+    course: Course
+    version: CourseVersion
+    lesson_hashes: list[str]
+    read: set[str]  # content hashes of this course's lessons the person has read
+    required: bool = False
+    completions: list[Completion] = field(default_factory=list)  # newest first
+
+    @property
+    def total(self) -> int:
+        return len(self.lesson_hashes)
+
+    @property
+    def done(self) -> int:
+        return sum(h in self.read for h in self.lesson_hashes)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.done == self.total
+
+    @property
+    def started(self) -> bool:
+        return self.done > 0
+
+    def is_read(self, lesson: Lesson) -> bool:
+        return lesson.content_hash in self.read
+
+    @property
+    def completion(self) -> Completion | None:
+        """The completion of the current version, when there is one."""
+        return next((c for c in self.completions if c.content_version == self.version.hash), None)
+
+    @property
+    def earlier_completion(self) -> Completion | None:
+        """A completion of an earlier version, while the current one is not complete."""
+        if self.complete:
+            return None
+        return next((c for c in self.completions if c.content_version != self.version.hash), None)
+
+
+def active_course(slug: str) -> Course:
+    """The course with this slug, or 404 when there is none or it is archived."""
+    course = db.session.scalar(
+        select(Course)
+        .join(Course.current_version)
+        .options(contains_eager(Course.current_version))
+        .where(Course.slug == slug, Course.archived.is_(False))
+    )
+    if course is None:
+        abort(404)
+    return course
+
+
+def current_lesson(course: Course, lesson_slug: str) -> Lesson:
+    """A lesson of the course's current version, or 404 (also for other versions' lessons)."""
+    return db.one_or_404(
+        select(Lesson).where(
+            Lesson.version_id == course.current_version_id, Lesson.slug == lesson_slug
+        )
+    )
+
+
+def list_courses(user: User) -> list[Progress]:
+    """Every active course with this person's progress, in a fixed number of queries."""
+    courses = db.session.scalars(
+        select(Course)
+        .join(Course.current_version)
+        .options(contains_eager(Course.current_version))
+        .where(Course.archived.is_(False))
+        .order_by(CourseVersion.order, CourseVersion.title, Course.id)
+    ).all()
+    version_ids = [c.current_version_id for c in courses]
+    hashes: dict[int, list[str]] = {v: [] for v in version_ids}
+    for version_id, content_hash in db.session.execute(
+        select(Lesson.version_id, Lesson.content_hash)
+        .where(Lesson.version_id.in_(version_ids))
+        .order_by(Lesson.version_id, Lesson.position)
+    ):
+        hashes[version_id].append(content_hash)
+    reads: dict[int, set[str]] = {c.id: set() for c in courses}
+    for course_id, content_hash in db.session.execute(
+        select(LessonRead.course_id, LessonRead.content_hash).where(LessonRead.user_id == user.id)
+    ):
+        reads.setdefault(course_id, set()).add(content_hash)
+    completions: dict[str, list[Completion]] = {}
+    for completion in _completions(user):
+        completions.setdefault(completion.ref, []).append(completion)
+    required = required_course_slugs(user)
+    return [
+        Progress(
+            course=c,
+            version=c.current_version,
+            lesson_hashes=hashes[c.current_version_id],
+            read=reads[c.id],
+            required=c.slug in required,
+            completions=completions.get(c.slug, []),
+        )
+        for c in courses
+    ]
+
+
+def course_progress(user: User, course: Course) -> Progress:
+    version = course.current_version
+    read = set(
+        db.session.scalars(
+            select(LessonRead.content_hash).where(
+                LessonRead.user_id == user.id, LessonRead.course_id == course.id
+            )
+        )
+    )
+    return Progress(
+        course=course,
+        version=version,
+        lesson_hashes=[lesson.content_hash for lesson in version.lessons],
+        read=read,
+        required=course.slug in required_course_slugs(user),
+        completions=_completions(user, course.slug),
+    )
+
+
+def _completions(user: User, slug: str | None = None) -> list[Completion]:
+    query = select(Completion).where(Completion.user_id == user.id, Completion.kind == "course")
+    if slug is not None:
+        query = query.where(Completion.ref == slug)
+    return list(db.session.scalars(query.order_by(Completion.recorded_at.desc(), Completion.id.desc())))
+
+
+def course_quiz(version: CourseVersion) -> Quiz | None:
+    """The active quiz that belongs to this course, when it has one."""
+    if not version.quiz_slug:
+        return None
+    return db.session.scalar(
+        select(Quiz).where(Quiz.slug == version.quiz_slug, Quiz.archived.is_(False))
+    )
+
+
+def local_today() -> date:
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def mark_read(user: User, course: Course, lesson: Lesson) -> Completion | None:
+    """Record that the person read this lesson; when that completes the course's current
+    version, add a completion to the ledger and return it. Commits."""
+    exists = db.session.scalar(
+        select(LessonRead.id).where(
+            LessonRead.user_id == user.id,
+            LessonRead.course_id == course.id,
+            LessonRead.content_hash == lesson.content_hash,
+        )
+    )
+    if exists is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    LessonRead(
+                        user_id=user.id,
+                        course_id=course.id,
+                        content_hash=lesson.content_hash,
+                        lesson_id=lesson.id,
+                    )
+                )
+        except IntegrityError:
+            pass  # the same person's other request recorded it a moment ago
+    progress = course_progress(user, course)
+    completion = None
+    if progress.complete and progress.completion is None:
+        version = course.current_version
+        completion = Completion(
+            user_id=user.id,
+            kind="course",
+            ref=course.slug,
+            completed_on=local_today(),
+            source="lms",
+            content_version=version.hash,
+            course_version_id=version.id,
+        )
+        db.session.add(completion)
+    db.session.commit()
+    return completion
+
+
+def next_lesson_to_read(progress: Progress, after: Lesson | None = None) -> Lesson | None:
+    """The first unread lesson after `after` (wrapping round), or None when all are read."""
+    lessons = progress.version.lessons
+    start = after.position if after is not None else 0
+    ordered = lessons[start:] + lessons[:start]
+    return next((lesson for lesson in ordered if not progress.is_read(lesson)), None)
