@@ -324,3 +324,48 @@ def test_the_shipped_content_is_valid_and_syncs(app, runner):
     assert "course: 6 added" in result.output and "quiz: 6 added" in result.output
     policy = course("ecpt-prevent-policy").current_version
     assert (policy.policy_ref, policy.policy_version) == ("ecpt-prevent-policy", "2026.1")
+
+
+DESIGN_COURSE = '''\
+# courses/prevent-awareness/course.toml; lessons are the *.md files beside it, in name order
+# (01-what-prevent-is.md, 02-...); each lesson's first "# " heading is its title
+title = "Prevent awareness"
+summary = "What the Prevent duty is, why it matters here, and what it asks of you."
+minutes = 25                   # estimated reading time
+order = 10                     # position in lists
+quiz = "prevent-awareness"     # optional: the quiz that belongs to this course
+'''
+
+DESIGN_QUIZ = '''\
+# quizzes/prevent-awareness.toml
+title = "Prevent awareness check"
+pass_mark = 80                 # percent needed to pass
+draw = 10                      # questions per attempt, drawn from the pool (default: all)
+shuffle = true                 # shuffle questions and options per attempt
+max_attempts = 0               # 0: unlimited
+[[questions]]
+id = "contest-strand"          # stable within the quiz; results refer to it
+type = "single"                # single | multiple | true_false
+text = "Prevent is one of the four strands of which national strategy?"
+feedback = "Prevent sits in CONTEST beside Pursue, Protect and Prepare."
+options = [
+  { text = "CONTEST", correct = true },
+  { text = "The Equality Act 2010" },
+]
+[[questions]]
+id = "prevent-before-crime"
+type = "true_false"
+text = "Prevent works before any criminal activity takes place."
+answer = true
+feedback = "..."
+'''
+
+
+def test_the_design_documents_examples_are_valid(app, content):
+    """DESIGN.md section 4's examples, verbatim: the format extends them, never breaks them."""
+    content.course("prevent-awareness", toml=DESIGN_COURSE)
+    content.quiz("prevent-awareness", text=DESIGN_QUIZ)
+    sync_content()
+    quiz = db.session.scalar(select(Quiz)).current_version
+    assert quiz.draw == 2  # draw = 10 from a pool of two: every attempt draws the whole pool
+    assert [q.qid for q in quiz.questions] == ["contest-strand", "prevent-before-crime"]

@@ -145,7 +145,7 @@ class QuizVersion(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(200))
     pass_mark: Mapped[int]  # percent
-    draw: Mapped[int]  # questions per attempt (the whole pool when the pack gives none)
+    draw: Mapped[int]  # questions per attempt: at most the pool, all of it when not given
     shuffle: Mapped[bool]
     max_attempts: Mapped[int]  # 0: unlimited
     source: Mapped[str] = mapped_column(String(500))
