@@ -256,3 +256,21 @@ def test_list_courses_query_count_does_not_grow_with_courses(app, auth, content)
 
 def test_required_courses_hook_is_empty_until_the_plan_exists(app, auth):
     assert operations.required_course_slugs(auth.login_as("learner")) == set()
+
+
+def test_a_read_recorded_by_a_concurrent_request_is_not_recorded_twice(app, auth, synced, monkeypatch):
+    user = auth.login_as("learner")
+    course = db.session.scalar(select(Course).where(Course.slug == "alpha"))
+    lesson = course.current_version.lessons[0]
+    operations.mark_read(user, course, lesson)
+    real_scalar = db.session.scalar
+    calls = []
+
+    def stale_check(*args, **kwargs):  # the other request committed after this one looked
+        calls.append(1)
+        return None if len(calls) == 1 else real_scalar(*args, **kwargs)
+
+    monkeypatch.setattr(db.session, "scalar", stale_check)
+    assert operations.mark_read(user, course, lesson) is None
+    monkeypatch.undo()
+    assert reads() == 1

@@ -44,3 +44,32 @@ def test_read_a_course_to_completion(live_server, page):
     card = page.locator(".course-card", has_text="Prevent refresher")
     expect(card.get_by_text("Completed")).to_be_visible()
     expect(card.get_by_text("4 of 4 lessons read (100%)")).to_be_visible()
+
+
+EVIL_SVG = b"""<svg xmlns="http://www.w3.org/2000/svg" onload="document.title='onload ran'">
+<script>document.title = 'script ran'; alert('script ran');</script>
+<rect width="10" height="10"/></svg>"""
+
+
+def test_an_svg_opened_on_its_own_runs_no_script(live_server, page, tmp_path):
+    from ..content import ContentDir
+
+    content = ContentDir(tmp_path / "content")
+    content.course("pics", lessons={"01-a.md": "# A\n\n![Square](images/evil.svg)\n"},
+                   images={"evil.svg": EVIL_SVG})
+    live_server.app.config["PROJECT_ROOT"] = content.root
+    sync_content()
+    make_user(email="lee@ecpt.example", password=PASSWORD)
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("Email address").fill("lee@ecpt.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{live_server.url}/courses/pics/lessons/a")
+    src = page.get_by_role("img", name="Square").get_attribute("src")
+    response = page.goto(live_server.url + src)
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    page.wait_for_timeout(300)
+    assert dialogs == [] and "ran" not in page.title()
