@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -75,12 +75,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .courses import bp as courses_bp
     from .errors import bp as errors_bp
     from .main import bp as main_bp
+    from .oversight import bp as oversight_bp
+    from .records import bp as records_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(courses_bp)
+    app.register_blueprint(oversight_bp)
+    app.register_blueprint(records_bp)
 
     from .cli import lms_group
 
@@ -138,6 +142,11 @@ def _template_helpers(app: Flask) -> None:
         local = value.astimezone(tz)
         return f"{local.day} {local:%B %Y, %H:%M}"
 
+    @app.template_filter("sentence")
+    def sentence(value: str) -> str:
+        """Capital first letter, the rest untouched (Jinja's capitalize lowers the rest)."""
+        return value[:1].upper() + value[1:]
+
     @app.context_processor
     def inject() -> dict[str, Any]:
         return {
@@ -146,5 +155,5 @@ def _template_helpers(app: Flask) -> None:
             "org_name": app.config["ORG_NAME"],
             "org_settings": org_settings,
             "today": date.today,
-            "current_path": request.path,
+            "current_path": request.path if has_request_context() else "",
         }

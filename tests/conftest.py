@@ -70,6 +70,7 @@ class IsolatedClient(FlaskClient):
         outer = has_app_context()
         if outer:
             _db.session.commit()
+        kwargs.setdefault("buffered", True)  # a streamed body is read inside the request's context
         response = contextvars.Context().run(super().open, *args, **kwargs)
         if outer:
             _db.session.commit()

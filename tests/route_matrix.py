@@ -23,10 +23,20 @@ ROUTES: dict[str, str] = {
     "admin.edit_contacts": "admin",
     "admin.list_outbox": "admin",
     "admin.show_outbox_message": "admin",
+    # oversight
+    "oversight.show_dashboard": "director",
+    "oversight.list_overdue": "director",
+    "oversight.show_person": "director",
+    "oversight.export_csv": "lead",
+    "oversight.export_pdf": "lead",
+    "oversight.show_plan": "admin",
     # courses
     "courses.list_courses": "learner",
     "courses.show_course": "learner",
     "courses.show_lesson": "learner",
     "courses.mark_lesson_read": "learner",
     "courses.show_image": "learner",
+    # records
+    "records.import_records_page": "lead",
+    "records.remind": "lead",
 }

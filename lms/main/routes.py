@@ -1,4 +1,4 @@
-"""The learner's home, "Raise a concern" and the health check."""
+"""The learner's home (My training), "Raise a concern" and the health check."""
 
 from __future__ import annotations
 
@@ -7,24 +7,53 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from .. import org
+from ..dates import local_today
 from ..extensions import db
 from ..models import Permission
 from ..permissions import public, requires
-from . import bp
+from ..plan.actions import next_action
+from ..plan.loader import current_plan
+from ..plan.status import STATUS_ORDER
+from ..plan.transcript import transcript
+from ..plan.views import KIND_LABELS, TAG, date_phrase
+from . import (
+    actions,  # noqa: F401  (registers the next actions of courses, policies, certificates)
+    bp,
+)
+
+URGENCY = {s: i for i, s in enumerate(STATUS_ORDER)}
 
 
 @bp.route("/")
 @requires(Permission.LEARNER)
 def home():
-    return render_template("main/home.html", person=current_user)
+    plan = current_plan()
+    today = local_today()
+    record = transcript(plan, current_user, today)
+    items = sorted(record.items, key=lambda i: (URGENCY[i.status], i.result.date_that_matters or today, i.title))
+    done = sum(1 for i in items if i.status.is_done)
+    renewals = [i.result.valid_until for i in items if i.result.valid_until]
+    return render_template(
+        "main/home.html",
+        person=current_user,
+        items=items,
+        done=done,
+        next_renewal=min(renewals) if renewals else None,
+        completions=record.completions,
+        record=record,
+        actions={i.key: next_action(i) for i in items},
+        certificate_types=plan.certificate_types,
+        today=today,
+        TAG=TAG,
+        KIND_LABELS=KIND_LABELS,
+        date_phrase=date_phrase,
+    )
 
 
 @bp.route("/raise-a-concern")
 @public
 def raise_concern():
-    return render_template(
-        "main/raise_concern.html", contacts=org.contacts(), missing=org.missing_contacts()
-    )
+    return render_template("main/raise_concern.html", contacts=org.contacts(), missing=org.missing_contacts())
 
 
 @bp.route("/healthz")

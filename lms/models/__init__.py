@@ -21,6 +21,7 @@ from .people import (
     UserCategory,
     new_session_token,
 )
+from .records import ReminderLog
 from .system import AuditEvent, OrgSetting, OutboxMessage
 from .types import UTCDateTime, utcnow
 
@@ -40,6 +41,7 @@ __all__ = [
     "Quiz",
     "QuizQuestion",
     "QuizVersion",
+    "ReminderLog",
     "Token",
     "TokenPurpose",
     "User",

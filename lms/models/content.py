@@ -216,6 +216,8 @@ class Completion(db.Model):
     source: Mapped[str] = mapped_column(String(16))  # lms | import | ...
     content_version: Mapped[str | None] = mapped_column(String(64))
     course_version_id: Mapped[int | None] = mapped_column(ForeignKey("course_version.id"))
+    note: Mapped[str | None] = mapped_column(Text)  # e.g. an imported record's note
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # who imported it
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
     course_version: Mapped[CourseVersion | None] = relationship()

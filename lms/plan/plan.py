@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
@@ -81,12 +81,28 @@ class Requirement:
         return (self.kind, self.ref)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """The merged terms of one item for a set of categories."""
+
+    kind: str
+    ref: str
+    due_days: int
+    renew_months: int | None
+    asking: frozenset[str]  # the categories whose entries ask for it
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.kind, self.ref)
+
+
+@dataclass(frozen=True, eq=False)
 class Plan:
     source: Path
     warning_days: int
     entries: tuple[RequirementEntry, ...]
     certificate_types: Mapping[str, CertificateType]
+    _terms_cache: dict = field(default_factory=dict, repr=False)
 
     def keys(self) -> list[tuple[str, str]]:
         """Each distinct (kind, ref) in plan order."""
@@ -100,45 +116,55 @@ class Plan:
             return self.certificate_types[ref].title
         return titles.get((kind, ref), ref)
 
+    def terms_for(self, categories: frozenset[str]) -> tuple[Terms, ...]:
+        """Each item the categories ask for, with the strictest terms of the entries asking.
+
+        Where several entries ask for the same item: the smallest due_days and the smallest
+        renew_months (absent counts as never lapsing). Memoised: people share category sets.
+        """
+        cached = self._terms_cache.get(categories)
+        if cached is not None:
+            return cached
+        merged: dict[tuple[str, str], Terms] = {}
+        for entry in self.entries:
+            asking = categories.intersection(entry.categories)
+            if not asking:
+                continue
+            key = (entry.kind, entry.ref)
+            old = merged.get(key)
+            if old is None:
+                merged[key] = Terms(entry.kind, entry.ref, entry.due_days, entry.renew_months, frozenset(asking))
+            else:
+                merged[key] = Terms(
+                    old.kind,
+                    old.ref,
+                    min(old.due_days, entry.due_days),
+                    _stricter_renewal(old.renew_months, entry.renew_months),
+                    old.asking | asking,
+                )
+        result = tuple(merged.values())
+        self._terms_cache[categories] = result
+        return result
+
     def for_person(
         self,
         held: Mapping[str, date],
         titles: Mapping[tuple[str, str], str] | None = None,
     ) -> list[Requirement]:
-        """The person's requirements, given each category they hold and the day it applies from.
-
-        Where several entries ask for the same item, the strictest terms win: the smallest
-        due_days and the smallest renew_months (absent counts as never lapsing); it applies
-        from the earliest day any of those categories was held.
-        """
+        """The person's requirements, given each category they hold and the day it applies from
+        (the earliest day any category asking for an item was held)."""
         titles = titles or {}
-        merged: dict[tuple[str, str], Requirement] = {}
-        for entry in self.entries:
-            days = [held[c] for c in entry.categories if c in held]
-            if not days:
-                continue
-            key = (entry.kind, entry.ref)
-            applies = min(days)
-            old = merged.get(key)
-            if old is None:
-                merged[key] = Requirement(
-                    entry.kind,
-                    entry.ref,
-                    self.title_of(entry.kind, entry.ref, titles),
-                    entry.due_days,
-                    entry.renew_months,
-                    applies,
-                )
-            else:
-                merged[key] = Requirement(
-                    old.kind,
-                    old.ref,
-                    old.title,
-                    min(old.due_days, entry.due_days),
-                    _stricter_renewal(old.renew_months, entry.renew_months),
-                    min(old.applies_from, applies),
-                )
-        return list(merged.values())
+        return [
+            Requirement(
+                t.kind,
+                t.ref,
+                self.title_of(t.kind, t.ref, titles),
+                t.due_days,
+                t.renew_months,
+                min(held[c] for c in t.asking),
+            )
+            for t in self.terms_for(frozenset(held))
+        ]
 
 
 def _stricter_renewal(a: int | None, b: int | None) -> int | None:

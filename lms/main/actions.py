@@ -1,0 +1,44 @@
+"""Next actions for the kinds whose pages exist: courses, policies (their course) and
+external certificates (the official course page)."""
+
+from __future__ import annotations
+
+from flask import url_for
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models.content import Course, CourseVersion
+from ..plan.actions import Action, register_action
+from ..plan.compliance import Item
+from ..plan.loader import current_plan
+from ..plan.status import Status
+
+
+@register_action("course")
+def course_action(item: Item) -> Action | None:
+    if item.status is Status.COMPLETE:
+        return Action("Review the course", url_for("courses.show_course", slug=item.ref))
+    if item.status in (Status.EXPIRING, Status.EXPIRED):
+        return Action("Take the course again", url_for("courses.show_course", slug=item.ref))
+    return Action("Go to the course", url_for("courses.show_course", slug=item.ref))
+
+
+@register_action("policy")
+def policy_action(item: Item) -> Action | None:
+    slug = db.session.scalar(
+        select(Course.slug)
+        .join(CourseVersion, Course.current_version_id == CourseVersion.id)
+        .where(Course.archived.is_(False), CourseVersion.policy_ref == item.ref)
+    )
+    if slug is None:
+        return None
+    label = "Read the policy again" if item.status is Status.COMPLETE else "Read and acknowledge the policy"
+    return Action(label, url_for("courses.show_course", slug=slug))
+
+
+@register_action("certificate")
+def certificate_action(item: Item) -> Action | None:
+    cert = current_plan().certificate_types.get(item.ref)
+    if cert is None or item.status in (Status.COMPLETE, Status.PENDING):
+        return None
+    return Action(f"Take the course on the {cert.provider} site", str(cert.url))

@@ -1,0 +1,147 @@
+"""Compliance across the organisation: summaries, the matrix, the overdue list and the CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..plan.compliance import Facts, Item, Key, Person, evaluate_all, items_for, load_facts
+from ..plan.plan import Plan
+from ..plan.status import STATUS_ORDER, Status
+
+CSV_HEADER = ["email", "name", "categories", "requirement", "kind", "status", "completed_on", "valid_until", "deadline"]
+
+
+@dataclass
+class Filters:
+    category: str = ""
+    requirement: str = ""  # "kind:ref"
+    status: str = ""
+    q: str = ""
+    include_inactive: bool = False
+
+    @property
+    def requirement_key(self) -> Key | None:
+        if ":" not in self.requirement:
+            return None
+        kind, ref = self.requirement.split(":", 1)
+        return (kind, ref)
+
+
+@dataclass
+class PersonRow:
+    person: Person
+    items: dict[Key, Item]
+
+    @property
+    def worst(self) -> Status | None:
+        statuses = {i.status for i in self.items.values()}
+        return next((s for s in STATUS_ORDER if s in statuses), None)
+
+
+@dataclass
+class Overview:
+    today: date
+    columns: list[tuple[Key, str]]  # every requirement in the plan, with its title
+    totals: Counter = field(default_factory=Counter)  # status -> count over all items
+    by_requirement: dict[Key, Counter] = field(default_factory=dict)
+    by_category: dict[str, Counter] = field(default_factory=dict)
+    people_count: int = 0
+    rows: list[PersonRow] = field(default_factory=list)  # after filters
+
+
+def overview(plan: Plan, today: date, filters: Filters) -> Overview:
+    """Statuses for every person (fixed number of queries), summarised, then filtered."""
+    facts = load_facts(today, include_inactive=filters.include_inactive)
+    wanted_key = filters.requirement_key
+    wanted_status = Status(filters.status) if filters.status in Status.__members__.values() else None
+    needle = filters.q.strip().lower()
+    result = Overview(today=today, columns=_columns(plan, facts))
+    result.by_requirement = {key: Counter() for key, _ in result.columns}
+    for person, items in evaluate_all(plan, facts):
+        result.people_count += 1
+        for item in items:
+            result.totals[item.status] += 1
+            result.by_requirement[item.key][item.status] += 1
+            for category in person.categories:
+                result.by_category.setdefault(category, Counter())[item.status] += 1
+        if filters.category and filters.category not in person.categories:
+            continue
+        if needle and needle not in person.name.lower() and needle not in person.email:
+            continue
+        by_key = {item.key: item for item in items}
+        if wanted_key is not None and wanted_key not in by_key:
+            continue
+        if wanted_status is not None:
+            looked_at = [by_key[wanted_key]] if wanted_key else items
+            if not any(i.status is wanted_status for i in looked_at):
+                continue
+        result.rows.append(PersonRow(person, by_key))
+    return result
+
+
+def _columns(plan: Plan, facts: Facts) -> list[tuple[Key, str]]:
+    return [(key, plan.title_of(key[0], key[1], facts.titles)) for key in plan.keys()]
+
+
+@dataclass(frozen=True)
+class OverdueEntry:
+    person: Person
+    item: Item
+    days: int
+
+
+def overdue(plan: Plan, today: date, include_inactive: bool = False) -> list[OverdueEntry]:
+    """Every overdue or expired item, the longest overdue first."""
+    facts = load_facts(today, include_inactive=include_inactive)
+    entries = []
+    for person, items in evaluate_all(plan, facts):
+        for item in items:
+            if item.status is Status.OVERDUE:
+                entries.append(OverdueEntry(person, item, (today - item.result.deadline).days))
+            elif item.status is Status.EXPIRED:
+                entries.append(OverdueEntry(person, item, (today - item.result.valid_until).days))
+    entries.sort(key=lambda e: (-e.days, e.person.email, e.item.ref, e.item.kind))
+    return entries
+
+
+def _iso(d: date | None) -> str:
+    return d.isoformat() if d else ""
+
+
+def csv_lines(plan: Plan, today: date, include_inactive: bool = False) -> Iterator[str]:
+    """The compliance CSV, one row per person and requirement, sorted by email then requirement.
+
+    Yields text in chunks so a response can stream it; facts are loaded once for everyone.
+    """
+    facts = load_facts(today, include_inactive=include_inactive)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    people = sorted(facts.people, key=lambda p: p.email)
+    for n, person in enumerate(people, start=1):
+        categories = ";".join(sorted(person.categories))
+        for item in sorted(items_for(plan, facts, person), key=lambda i: (i.ref, i.kind)):
+            r = item.result
+            writer.writerow(
+                [
+                    person.email,
+                    person.name,
+                    categories,
+                    item.ref,
+                    item.kind,
+                    item.status.value,
+                    _iso(r.completed_on),
+                    _iso(r.valid_until),
+                    _iso(r.deadline),
+                ]
+            )
+        if n % 200 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

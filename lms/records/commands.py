@@ -1,0 +1,46 @@
+"""`lms import-records` and `lms send-reminders`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..cli import lms_group
+from ..dates import local_today
+from ..plan.loader import current_plan
+from .importing import import_records
+from .reminders import send_reminders
+
+
+@lms_group.command("import-records")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; save nothing.")
+def import_records_command(file: Path, dry_run: bool) -> None:
+    """Record earlier completions from a CSV: email,requirement,completed_on[,note]."""
+    result = import_records(
+        file.read_bytes(), current_plan(), local_today(), actor=None, filename=file.name, dry_run=dry_run
+    )
+    for error in result.errors:
+        click.echo(error, err=True)
+    for row in result.new:
+        verb = "would record" if dry_run else "recorded"
+        click.echo(f"row {row.number}: {verb} {row.kind} {row.ref} for {row.email} on {row.completed_on.isoformat()}")
+    if result.errors:
+        click.echo(f"Nothing was saved. {result.summary}", err=True)
+        raise SystemExit(1)
+    click.echo(("Dry run, nothing saved: " if dry_run else "") + result.summary)
+
+
+@lms_group.command("send-reminders")
+@click.option("--dry-run", is_flag=True, help="List who would be reminded; send nothing.")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Treat this date as today.")
+def send_reminders_command(dry_run: bool, as_of) -> None:
+    """Email people whose training needs attention, and leads the overdue digest (run daily)."""
+    today = as_of.date() if as_of else local_today()
+    run = send_reminders(current_plan(), today, dry_run=dry_run)
+    for person, items in run.people:
+        click.echo(f"{person.email}: {', '.join(i.title for i in items)}")
+    for email, count in run.digests:
+        click.echo(f"digest to {email}: {count} overdue items")
+    click.echo(("Dry run, nothing sent: " if dry_run else "") + run.summary)

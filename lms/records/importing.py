@@ -1,0 +1,195 @@
+"""`import-records`: completions from a spreadsheet, all rows or none.
+
+CSV header `email,requirement,completed_on` and optional `note` (and `kind` where a ref names
+both a course and a quiz); headers case-insensitive; UTF-8 with or without BOM; dates as
+YYYY-MM-DD or DD/MM/YYYY. Attestations and policy acknowledgements must be made by the person.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from .. import audit
+from ..auth.operations import normalise_email
+from ..extensions import db
+from ..models import User
+from ..models.content import Completion
+from ..plan.plan import Plan
+
+IMPORTABLE = ("course", "quiz", "certificate")
+MAX_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # the line in the file (the header is line 1)
+    user_id: int
+    email: str
+    kind: str
+    ref: str
+    completed_on: date
+    note: str
+
+
+@dataclass
+class ImportResult:
+    new: list[Row] = field(default_factory=list)
+    unchanged: list[Row] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        return f"created {len(self.new)}, unchanged {len(self.unchanged)}, errors {len(self.errors)}"
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (a BOM is dropped), else Windows-1252, which spreadsheets on Windows write."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def parse_date(text: str) -> date:
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def read_records(data: bytes, plan: Plan, today: date) -> ImportResult:
+    """Check every row; returns what would be added, what is already there, and every error."""
+    result = ImportResult()
+    text = decode(data)
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        result.errors.append("The file is empty: it needs a header row email,requirement,completed_on")
+        return result
+    columns = {name.strip().lower(): i for i, name in enumerate(header)}
+    missing = [c for c in ("email", "requirement", "completed_on") if c not in columns]
+    if missing:
+        result.errors.append(
+            f"Row 1 (header): missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
+            "the header must be email,requirement,completed_on (and optionally note, kind)"
+        )
+        return result
+
+    plan_kinds: dict[str, set[str]] = {}
+    for kind, ref in plan.keys():
+        plan_kinds.setdefault(ref, set()).add(kind)
+    people = {email: uid for uid, email in db.session.execute(select(User.id, User.email))}
+    seen: set[tuple[int, str, str, date]] = set()
+    rows: list[Row] = []
+
+    def cell(values: list[str], name: str) -> str:
+        index = columns.get(name)
+        return values[index].strip() if index is not None and index < len(values) else ""
+
+    for number, values in enumerate(reader, start=2):
+        if not any(v.strip() for v in values):
+            continue
+        if number > MAX_ROWS:
+            result.errors.append(f"The file has more than {MAX_ROWS} rows; split it")
+            break
+        problems = []
+        email = normalise_email(cell(values, "email"))
+        user_id = people.get(email)
+        if not email:
+            problems.append("email is empty")
+        elif user_id is None:
+            problems.append(f"no person with email {email}")
+        requirement = cell(values, "requirement")
+        kind = cell(values, "kind").lower()
+        if ":" in requirement and not kind:
+            kind, requirement = (part.strip() for part in requirement.split(":", 1))
+        kinds = plan_kinds.get(requirement, set())
+        if not requirement:
+            problems.append("requirement is empty")
+        elif kind and kind not in IMPORTABLE:
+            problems.append(f"a {kind} cannot be imported: attestations and policy acknowledgements are made by the person")
+        elif not kinds:
+            problems.append(f"requirement {requirement!r} is not in the training plan")
+        elif kind and kind not in kinds:
+            problems.append(f"requirement {requirement!r} is not a {kind} in the training plan")
+        elif not kind:
+            importable = kinds & set(IMPORTABLE)
+            if not importable:
+                problems.append(f"{requirement!r} is a {'/'.join(sorted(kinds))}: the person must do it themselves")
+            elif len(importable) > 1:
+                problems.append(
+                    f"{requirement!r} is both a {' and a '.join(sorted(importable))}: add a kind column, "
+                    f"or write it as {sorted(importable)[0]}:{requirement}"
+                )
+            else:
+                kind = importable.pop()
+        raw_date = cell(values, "completed_on")
+        completed_on = None
+        try:
+            completed_on = parse_date(raw_date)
+            if completed_on > today:
+                problems.append(f"completed_on {raw_date} is in the future")
+        except ValueError:
+            problems.append(f"completed_on {raw_date!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+        note = cell(values, "note")[:500]
+        if problems:
+            result.errors.extend(f"Row {number}: {p}" for p in problems)
+            continue
+        key = (user_id, kind, requirement, completed_on)
+        if key in seen:
+            continue  # the same record twice in one file counts once
+        seen.add(key)
+        rows.append(Row(number, user_id, email, kind, requirement, completed_on, note))
+
+    if result.errors:
+        return result
+    existing = set(
+        db.session.execute(
+            select(Completion.user_id, Completion.kind, Completion.ref, Completion.completed_on).where(
+                Completion.source == "import"
+            )
+        ).all()
+    )
+    for row in rows:
+        key = (row.user_id, row.kind, row.ref, row.completed_on)
+        (result.unchanged if key in existing else result.new).append(row)
+    return result
+
+
+def import_records(data: bytes, plan: Plan, today: date, *, actor: User | None, filename: str, dry_run: bool) -> ImportResult:
+    """Check the file and, unless it is a dry run or has any error, record every new row."""
+    result = read_records(data, plan, today)
+    if dry_run or result.errors:
+        return result
+    for row in result.new:
+        db.session.add(
+            Completion(
+                user_id=row.user_id,
+                kind=row.kind,
+                ref=row.ref,
+                completed_on=row.completed_on,
+                source="import",
+                note=row.note or None,
+                recorded_by_id=actor.id if actor else None,
+            )
+        )
+    if result.new:
+        audit.record(
+            "records.imported",
+            actor=actor,
+            file=filename,
+            created=len(result.new),
+            unchanged=len(result.unchanged),
+            rows=[[r.email, r.kind, r.ref, r.completed_on.isoformat()] for r in result.new[:1000]],
+        )
+    db.session.commit()
+    return result

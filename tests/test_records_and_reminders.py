@@ -1,0 +1,198 @@
+"""Importing earlier records (all rows or none) and reminders (at most weekly per item)."""
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.models import AuditEvent, OutboxMessage
+from lms.models.content import Completion
+from lms.models.records import ReminderLog
+
+from .factories import make_user
+from .test_compliance import PLAN, complete
+
+TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture
+def app_overrides(tmp_path):
+    path = tmp_path / "plan.toml"
+    path.write_text(PLAN)
+    return {"TRAINING_PLAN": str(path)}
+
+
+def count(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def write(tmp_path, text, encoding="utf-8"):
+    path = tmp_path / "records.csv"
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+GOOD = (
+    "\ufeffEmail,Requirement,Completed_On,Note\n"
+    "ADA@example.org,course:prevent-awareness,2024-03-01,Classroom session\n"
+    "ada@example.org,home-office-prevent-awareness,15/06/2025,\n"
+    "ben@example.org,prevent-refresher,2025-12-01,\n"
+    "\n"
+)
+
+
+def test_import_records_from_the_command_line(app, runner, tmp_path):
+    ada = make_user(email="ada@example.org", categories=("staff",))
+    make_user(email="ben@example.org", categories=("contractor",))
+    path = write(tmp_path, GOOD)
+
+    dry = runner.invoke(args=["lms", "import-records", str(path), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would record course prevent-awareness for ada@example.org on 2024-03-01" in dry.output
+    assert "created 3, unchanged 0, errors 0" in dry.output
+    assert count(Completion) == 0
+
+    result = runner.invoke(args=["lms", "import-records", str(path)])
+    assert result.exit_code == 0, result.output
+    rows = db.session.scalars(select(Completion).order_by(Completion.id)).all()
+    assert [(r.kind, r.ref, r.completed_on, r.source) for r in rows] == [
+        ("course", "prevent-awareness", date(2024, 3, 1), "import"),
+        ("certificate", "home-office-prevent-awareness", date(2025, 6, 15), "import"),
+        ("course", "prevent-refresher", date(2025, 12, 1), "import"),
+    ]
+    assert rows[0].user_id == ada.id and rows[0].note == "Classroom session"
+    assert db.session.scalars(select(AuditEvent.action)).all() == ["records.imported"]
+
+    again = runner.invoke(args=["lms", "import-records", str(path)])
+    assert again.exit_code == 0 and "created 0, unchanged 3" in again.output
+    assert count(Completion) == 3
+
+
+def test_any_bad_row_saves_nothing_and_every_error_is_listed(app, runner, tmp_path):
+    make_user(email="ada@example.org", categories=("staff",))
+    future = (date.today() + timedelta(days=3)).isoformat()
+    path = write(
+        tmp_path,
+        "email,requirement,completed_on\n"
+        "ada@example.org,course:prevent-awareness,2024-03-01\n"
+        "nobody@example.org,course:prevent-awareness,2024-03-01\n"
+        "ada@example.org,made-up-course,2024-03-01\n"
+        f"ada@example.org,home-office-prevent-awareness,{future}\n"
+        "ada@example.org,home-office-prevent-awareness,31/02/2025\n"
+        "ada@example.org,prevent-awareness,2024-03-01\n"
+        "ada@example.org,policy:ecpt-prevent-policy,2024-03-01\n",
+    )
+    result = runner.invoke(args=["lms", "import-records", str(path)])
+    assert result.exit_code == 1
+    out = result.output
+    assert "Row 3: no person with email nobody@example.org" in out
+    assert "Row 4: requirement 'made-up-course' is not in the training plan" in out
+    assert f"Row 5: completed_on {future} is in the future" in out
+    assert "Row 6: completed_on '31/02/2025' is not a date" in out
+    assert "Row 7: 'prevent-awareness' is both a course and a quiz" in out
+    assert "Row 8: a policy cannot be imported" in out
+    assert "Nothing was saved" in out
+    assert count(Completion) == 0
+
+
+def test_bad_header_and_empty_file(app, runner, tmp_path):
+    path = write(tmp_path, "name,when\nx,y\n")
+    result = runner.invoke(args=["lms", "import-records", str(path)])
+    assert result.exit_code == 1 and "missing columns email, requirement, completed_on" in result.output
+    path = write(tmp_path, "")
+    result = runner.invoke(args=["lms", "import-records", str(path)])
+    assert result.exit_code == 1 and "The file is empty" in result.output
+
+
+def test_windows_1252_file(app, runner, tmp_path):
+    make_user(email="zoe@example.org", categories=("staff",))
+    path = write(tmp_path, "email,requirement,completed_on,note\nzoe@example.org,course:prevent-awareness,01/02/2025,Zoë's session\n", "cp1252")
+    result = runner.invoke(args=["lms", "import-records", str(path)])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(Completion.note)) == "Zoë's session"
+
+
+def test_import_page_checks_then_imports(client, auth):
+    make_user(email="ada@example.org", categories=("staff",))
+    make_user(email="ben@example.org", categories=("contractor",))
+    auth.login_as("lead")
+
+    def upload(text, button):
+        return client.post(
+            "/records/import",
+            data={"file": (io.BytesIO(text.encode()), "records.csv"), button: "x"},
+            content_type="multipart/form-data",
+        )
+
+    page = upload(GOOD, "check").get_data(as_text=True)
+    assert "The file is ready to import" in page and "3 new records would be saved" in page
+    assert count(Completion) == 0
+    response = upload(GOOD, "submit")
+    assert response.status_code == 302
+    assert count(Completion) == 3
+    page = upload("email,requirement,completed_on\nzed@example.org,x,2020-01-01\n", "submit").get_data(as_text=True)
+    assert "nothing was saved" in page and "Row 2: no person with email zed@example.org" in page
+    assert count(Completion) == 3
+    page = client.post("/records/import", data={"submit": "x"}, content_type="multipart/form-data").get_data(as_text=True)
+    assert "Choose a CSV file" in page
+
+
+def test_learner_and_director_cannot_import(client, auth):
+    auth.login_as("director")
+    assert client.get("/records/import").status_code == 403
+
+
+def test_daily_reminders_weekly_per_item_and_lead_digest(app, runner):
+    lead = make_user(email="lead@example.org", categories=("visitor",), permission=__import__("lms").models.Permission.LEAD)
+    overdue_person = make_user(email="late@example.org", categories=("contractor",), start_date=TODAY - timedelta(days=30))
+    soon = make_user(email="soon@example.org", categories=("contractor",), start_date=TODAY - timedelta(days=5))
+    later = make_user(email="later@example.org", categories=("staff",), start_date=TODAY)  # due in 28+ days
+    fine = make_user(email="fine@example.org", categories=("contractor",), start_date=TODAY - timedelta(days=30))
+    complete(fine, "course", "prevent-refresher", TODAY - timedelta(days=10))
+
+    dry = runner.invoke(args=["lms", "send-reminders", "--dry-run", "--as-of", TODAY.isoformat()])
+    assert dry.exit_code == 0, dry.output
+    assert "late@example.org" in dry.output and "soon@example.org" in dry.output
+    assert "later@example.org" not in dry.output and "fine@example.org" not in dry.output
+    assert count(OutboxMessage) == 0
+
+    result = runner.invoke(args=["lms", "send-reminders", "--as-of", TODAY.isoformat()])
+    assert result.exit_code == 0, result.output
+    recipients = sorted(db.session.scalars(select(OutboxMessage.recipient)))
+    assert recipients == ["late@example.org", "lead@example.org", "soon@example.org"]
+    late_mail = db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.recipient == "late@example.org"))
+    assert "Prevent refresher: overdue by 16 days" in late_mail
+    digest = db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.recipient == "lead@example.org"))
+    assert "late@example.org" in digest
+
+    # Twice in a day: nothing new. Within the week: nothing new. After a week: again.
+    runner.invoke(args=["lms", "send-reminders", "--as-of", TODAY.isoformat()])
+    assert count(OutboxMessage) == 3
+    runner.invoke(args=["lms", "send-reminders", "--as-of", (TODAY + timedelta(days=6)).isoformat()])
+    assert sorted(db.session.scalars(select(OutboxMessage.recipient)))[-1] == "soon@example.org"
+    assert count(OutboxMessage) == 4  # only the lead's digest for the new day
+    runner.invoke(args=["lms", "send-reminders", "--as-of", (TODAY + timedelta(days=7)).isoformat()])
+    assert count(OutboxMessage) == 7
+    assert lead is not None and overdue_person is not None and soon is not None and later is not None
+
+
+def test_lead_reminds_selected_people_from_the_dashboard(client, auth):
+    late = make_user(email="late@example.org", categories=("contractor",), start_date=date.today() - timedelta(days=30))
+    done = make_user(email="done@example.org", categories=("contractor",), start_date=date.today() - timedelta(days=30))
+    complete(done, "course", "prevent-refresher", date.today())
+    auth.login_as("lead")
+    response = client.post("/dashboard/remind", data={"user_id": [str(late.id), str(done.id), "junk"], "back": "/dashboard"})
+    assert response.status_code == 302 and response.headers["Location"] == "/dashboard"
+    assert db.session.scalars(select(OutboxMessage.recipient)).all() == ["late@example.org"]
+    assert count(ReminderLog) == 1
+    response = client.post("/dashboard/remind", data={"back": "https://evil.example/"})
+    assert response.headers["Location"] == "/dashboard"
+
+
+def test_director_cannot_send_reminders(client, auth):
+    late = make_user(email="late@example.org", categories=("contractor",))
+    auth.login_as("director")
+    assert client.post("/dashboard/remind", data={"user_id": str(late.id)}).status_code == 403
+    assert count(OutboxMessage) == 0
