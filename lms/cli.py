@@ -51,9 +51,24 @@ def sync_content_command(check: bool) -> None:
         _print_errors(errors)
         if errors:
             raise SystemExit(1)
+        _check_plan_or_exit()
         click.echo("Content is valid.")
         return
     _sync_or_exit()
+
+
+def _check_plan_or_exit() -> None:
+    """Refuse to go on with a training plan that names content which does not exist."""
+    from .packs import operations
+    from .plan.loader import check_plan, refs_in_content
+
+    errors = check_plan(refs_in_content(operations.load_content()))
+    for error in errors:
+        click.echo(error, err=True)
+    if errors:
+        s = "" if len(errors) == 1 else "s"
+        click.echo(f"{len(errors)} error{s} in the training plan; nothing was synced.", err=True)
+        raise SystemExit(1)
 
 
 def _print_errors(errors) -> None:
@@ -67,6 +82,11 @@ def _print_errors(errors) -> None:
 def _sync_or_exit() -> None:
     from .packs import operations
 
+    content_errors = operations.check_content()
+    if content_errors:
+        _print_errors(content_errors)
+        raise SystemExit(1)
+    _check_plan_or_exit()
     try:
         changes = operations.sync_content()
     except operations.ContentInvalid as exc:

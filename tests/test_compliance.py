@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from lms.extensions import db
 from lms.models.content import Completion
@@ -267,3 +267,20 @@ def test_pdf_report(client, auth, runner, tmp_path):
     assert "25 November 2026" in text
     assert "Siân Zoë Łukasz" in text and "Eve Expired" in text
     assert "Page 1 of" in text
+
+
+def test_check_plan_and_sync_refuse_a_plan_naming_missing_content(app, runner, tmp_path):
+    good = runner.invoke(args=["lms", "check-plan"])
+    assert good.exit_code == 0, good.output
+    assert "4 requirements, 1 certificate types: OK" in good.output
+    bad = tmp_path / "bad-plan.toml"
+    bad.write_text(PLAN.replace('ref = "prevent-refresher"', 'ref = "no-such-course"'))
+    app.config["TRAINING_PLAN"] = str(bad)
+    result = runner.invoke(args=["lms", "check-plan"])
+    assert result.exit_code == 1
+    assert "'no-such-course' (course): no course with this ref" in result.output
+    result = runner.invoke(args=["lms", "sync-content"])
+    assert result.exit_code == 1 and "nothing was synced" in result.output
+    from lms.models.content import Course
+
+    assert db.session.scalar(select(func.count()).select_from(Course)) == 0
