@@ -77,6 +77,17 @@ class IsolatedClient(FlaskClient):
         return response
 
 
+# A plan that names no content, for tests that load their own content packs instead of ECPT's
+# (the shipped plan names ECPT's courses, which such tests do not have).
+CONTENT_FREE_PLAN = """
+[[requirements]]
+ref = "test-self-certification"
+kind = "attestation"
+categories = ["director"]
+due_days = 30
+"""
+
+
 def make_test_app(database_url: str, tmp_path, **overrides):
     config = {
         "TESTING": True,
@@ -89,6 +100,10 @@ def make_test_app(database_url: str, tmp_path, **overrides):
         "BASE_URL": "",
     }
     config.update(overrides)
+    if config.get("PROJECT_ROOT") and "TRAINING_PLAN" not in overrides:
+        plan = tmp_path / "content-free-plan.toml"
+        plan.write_text(CONTENT_FREE_PLAN)
+        config["TRAINING_PLAN"] = str(plan)
     app = create_app(config)
     app.test_client_class = IsolatedClient
     return app
