@@ -4,24 +4,22 @@ recording a course's completion in the ledger."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from flask import abort, current_app
+from flask import abort
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
+from ..dates import local_today
 from ..extensions import db
 from ..models import Completion, Course, CourseVersion, Lesson, LessonRead, Quiz, User
+from ..plan.loader import current_plan
 
 
 def required_course_slugs(user: User) -> set[str]:
-    """The courses this person's training plan requires.
-
-    The training plan (issue 6) plugs in here; until it exists every course is optional.
-    """
-    return set()
+    """The courses this person's training plan requires."""
+    plan = current_plan()
+    return {t.ref for t in plan.terms_for(frozenset(user.categories)) if t.kind == "course"}
 
 
 @dataclass
@@ -165,10 +163,6 @@ def course_quiz(version: CourseVersion) -> Quiz | None:
     return db.session.scalar(
         select(Quiz).where(Quiz.slug == version.quiz_slug, Quiz.archived.is_(False))
     )
-
-
-def local_today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def mark_read(user: User, course: Course, lesson: Lesson) -> Completion | None:
