@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..plan.compliance import Facts, Item, Key, Person, evaluate_all, items_for, load_facts
+from ..models import CATEGORIES
+from ..plan.compliance import Facts, Item, Key, Person, evaluate_all, items_for, load_facts, statuses_for
 from ..plan.plan import Plan
-from ..plan.status import STATUS_ORDER, Status
+from ..plan.status import Status
 
 CSV_HEADER = ["email", "name", "categories", "requirement", "kind", "status", "completed_on", "valid_until", "deadline"]
 
@@ -35,12 +36,7 @@ class Filters:
 @dataclass
 class PersonRow:
     person: Person
-    items: dict[Key, Item]
-
-    @property
-    def worst(self) -> Status | None:
-        statuses = {i.status for i in self.items.values()}
-        return next((s for s in STATUS_ORDER if s in statuses), None)
+    statuses: dict[Key, Status]
 
 
 @dataclass
@@ -62,25 +58,31 @@ def overview(plan: Plan, today: date, filters: Filters) -> Overview:
     needle = filters.q.strip().lower()
     result = Overview(today=today, columns=_columns(plan, facts))
     result.by_requirement = {key: Counter() for key, _ in result.columns}
-    for person, items in evaluate_all(plan, facts):
+    totals, by_requirement = result.totals, result.by_requirement
+    by_category = {c: Counter() for c in CATEGORIES}
+    for person in facts.people:
         result.people_count += 1
-        for item in items:
-            result.totals[item.status] += 1
-            result.by_requirement[item.key][item.status] += 1
-            for category in person.categories:
-                result.by_category.setdefault(category, Counter())[item.status] += 1
-        if filters.category and filters.category not in person.categories:
+        pairs = statuses_for(plan, facts, person)
+        statuses = [status for _, status in pairs]
+        totals.update(statuses)
+        for key, status in pairs:
+            by_requirement[key][status] += 1
+        categories = person.categories
+        for category in categories:
+            by_category[category].update(statuses)
+        if filters.category and filters.category not in categories:
             continue
         if needle and needle not in person.name.lower() and needle not in person.email:
             continue
-        by_key = {item.key: item for item in items}
+        by_key = dict(pairs)
         if wanted_key is not None and wanted_key not in by_key:
             continue
         if wanted_status is not None:
-            looked_at = [by_key[wanted_key]] if wanted_key else items
-            if not any(i.status is wanted_status for i in looked_at):
+            looked_at = [by_key[wanted_key]] if wanted_key else statuses
+            if wanted_status not in looked_at:
                 continue
         result.rows.append(PersonRow(person, by_key))
+    result.by_category = {c: counts for c, counts in by_category.items() if counts}
     return result
 
 

@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select
 
 from ..extensions import db
 from ..models import CATEGORY_LABELS, User, UserCategory
 from ..models.content import Completion, Course, CourseVersion, Quiz, QuizVersion
 from .plan import Plan
-from .status import Result, Status, evaluate
+from .status import Result, Status, evaluate_latest
 
 Key = tuple[str, str]  # (kind, ref)
 
@@ -55,14 +55,8 @@ class Item:
     renew_months: int | None
     applies_from: date
     result: Result
-
-    @property
-    def key(self) -> Key:
-        return (self.kind, self.ref)
-
-    @property
-    def status(self) -> Status:
-        return self.result.status
+    key: Key  # (kind, ref)
+    status: Status  # result.status, kept at hand: reports read it for every item
 
 
 @dataclass
@@ -73,6 +67,13 @@ class Facts:
     pending: set[tuple[int, str, str]] = field(default_factory=set)
     titles: dict[Key, str] = field(default_factory=dict)
     policy_effective: dict[str, date] = field(default_factory=dict)
+    _resolved: dict[Key, str] | None = None
+
+    def resolved_titles(self, plan: Plan) -> dict[Key, str]:
+        """The title shown for each item of the plan, worked out once per report."""
+        if self._resolved is None:
+            self._resolved = {key: plan.title_of(key[0], key[1], self.titles) for key in plan.keys()}
+        return self._resolved
 
 
 def load_facts(
@@ -91,14 +92,18 @@ def load_facts(
     if search:
         like = f"%{search.strip().lower()}%"
         people_q = people_q.where(func.lower(User.name).like(like) | User.email.like(like))
-    rows = db.session.execute(people_q).all()
+    # Core execution (no ORM row objects): these run over every person on each dashboard view.
+    conn = db.session.connection()
+    rows = conn.execute(people_q).all()
     chosen = {r.id for r in rows}
+    narrowed = user_ids is not None or bool(search)
+    as_date = _date_reader()
 
     held: dict[int, list[tuple[str, date]]] = defaultdict(list)
     cat_q = select(UserCategory.user_id, UserCategory.category, UserCategory.added_on)
-    if user_ids is not None or search:
+    if narrowed:
         cat_q = cat_q.where(UserCategory.user_id.in_(chosen))
-    for user_id, category, added_on in db.session.execute(cat_q):
+    for user_id, category, added_on in conn.execute(cat_q):
         if user_id in chosen:
             held[user_id].append((category, added_on))
     people = [
@@ -106,28 +111,31 @@ def load_facts(
         for r in rows
     ]
 
+    # The latest completion of each (person, kind, ref) on or before today, kept in Python:
+    # one pass over the ledger is cheaper than GROUP BY here, and dates are read as text
+    # on SQLite (one parse per distinct day).
     policy_versions = _current_policies()
+    current_policy = {ref: version for ref, (version, _) in policy_versions.items()}
     latest: dict[tuple[int, str, str], date] = {}
-    done_q = (
-        select(Completion.user_id, Completion.kind, Completion.ref, func.max(Completion.completed_on))
-        .where(Completion.completed_on <= today, Completion.kind != "policy")
-        .group_by(Completion.user_id, Completion.kind, Completion.ref)
-    )
-    policy_q = (
-        select(Completion.user_id, Completion.ref, Completion.content_version, func.max(Completion.completed_on))
-        .where(Completion.completed_on <= today, Completion.kind == "policy")
-        .group_by(Completion.user_id, Completion.ref, Completion.content_version)
-    )
-    if user_ids is not None or search:
+    done_q = select(
+        Completion.user_id,
+        Completion.kind,
+        Completion.ref,
+        Completion.completed_on.cast(String) if conn.dialect.name == "sqlite" else Completion.completed_on,
+        Completion.content_version,
+    ).where(Completion.completed_on <= today)
+    if narrowed:
         done_q = done_q.where(Completion.user_id.in_(chosen))
-        policy_q = policy_q.where(Completion.user_id.in_(chosen))
-    for user_id, kind, ref, on in db.session.execute(done_q):
-        if user_id in chosen:
-            latest[(user_id, kind, ref)] = on
-    for user_id, ref, version, on in db.session.execute(policy_q):
+    for user_id, kind, ref, on, version in conn.execute(done_q):
+        if user_id not in chosen:
+            continue
         # Only an acknowledgement of the current version of a policy counts.
-        if user_id in chosen and ref in policy_versions and version == policy_versions[ref][0]:
-            latest[(user_id, "policy", ref)] = on
+        if kind == "policy" and current_policy.get(ref) != version:
+            continue
+        key = (user_id, kind, ref)
+        day = as_date(on)
+        if key not in latest or day > latest[key]:
+            latest[key] = day
 
     pending: set[tuple[int, str, str]] = set()
     for source in PENDING_SOURCES:
@@ -141,6 +149,21 @@ def load_facts(
         titles=content_titles(),
         policy_effective={ref: effective for ref, (_, effective) in policy_versions.items()},
     )
+
+
+def _date_reader():
+    """A parser from the ledger's dates (text on SQLite, date on PostgreSQL), memoised."""
+    seen: dict[str, date] = {}
+
+    def read(value) -> date:
+        if isinstance(value, date):
+            return value
+        day = seen.get(value)
+        if day is None:
+            day = seen[value] = date.fromisoformat(value)
+        return day
+
+    return read
 
 
 def _current_policies() -> dict[str, tuple[str, date]]:
@@ -171,26 +194,43 @@ def content_titles() -> dict[Key, str]:
 def items_for(plan: Plan, facts: Facts, person: Person) -> list[Item]:
     """Every requirement in the person's plan with its status on `facts.today`."""
     held = dict(person.held)
+    today, warning, latest, pending = facts.today, plan.warning_days, facts.latest, facts.pending
+    titles = facts.resolved_titles(plan)
     items = []
     for terms in plan.terms_for(frozenset(held)):
-        kind, ref, due, renew = terms.kind, terms.ref, terms.due_days, terms.renew_months
+        kind, ref = terms.kind, terms.ref
         applies = min(held[c] for c in terms.asking)
         if kind == "policy" and ref in facts.policy_effective:
             applies = max(applies, facts.policy_effective[ref])
-        found = facts.latest.get((person.id, kind, ref))
-        result = evaluate(
-            applies_from=applies,
-            due_days=due,
-            renew_months=renew,
-            completions=(found,) if found else (),
-            pending=(person.id, kind, ref) in facts.pending,
-            today=facts.today,
-            warning_days=plan.warning_days,
+        fact = (person.id, kind, ref)
+        result = evaluate_latest(
+            applies, terms.due_days, terms.renew_months, latest.get(fact), fact in pending, today, warning
         )
         items.append(
-            Item(kind, ref, plan.title_of(kind, ref, facts.titles), due, renew, applies, result)
+            Item(kind, ref, titles[terms.key], terms.due_days, terms.renew_months, applies, result, terms.key, result.status)
         )
     return items
+
+
+def statuses_for(plan: Plan, facts: Facts, person: Person) -> list[tuple[Key, Status]]:
+    """Only the status of each requirement: what summaries and the matrix need, built lean
+    because the dashboard works it out for everyone on every view."""
+    held = dict(person.held)
+    today, warning, latest, pending, effective = (
+        facts.today, plan.warning_days, facts.latest, facts.pending, facts.policy_effective
+    )
+    pid = person.id
+    out = []
+    for terms in plan.terms_for(frozenset(held)):
+        applies = min(held[c] for c in terms.asking)
+        if terms.kind == "policy" and terms.ref in effective:
+            applies = max(applies, effective[terms.ref])
+        fact = (pid, terms.kind, terms.ref)
+        result = evaluate_latest(
+            applies, terms.due_days, terms.renew_months, latest.get(fact), fact in pending, today, warning
+        )
+        out.append((terms.key, result.status))
+    return out
 
 
 def evaluate_all(plan: Plan, facts: Facts) -> Iterator[tuple[Person, list[Item]]]:

@@ -7,6 +7,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -109,12 +110,21 @@ class Plan:
         return list(dict.fromkeys((e.kind, e.ref) for e in self.entries))
 
     def title_of(self, kind: str, ref: str, titles: Mapping[tuple[str, str], str]) -> str:
-        for entry in self.entries:
-            if entry.kind == kind and entry.ref == ref and entry.title:
-                return entry.title
+        """The plan's own title for an item, else the certificate type's, else the content's."""
+        own = self._own_titles.get((kind, ref))
+        if own:
+            return own
         if kind == "certificate" and ref in self.certificate_types:
             return self.certificate_types[ref].title
         return titles.get((kind, ref), ref)
+
+    @cached_property
+    def _own_titles(self) -> dict[tuple[str, str], str]:
+        titles: dict[tuple[str, str], str] = {}
+        for entry in self.entries:
+            if entry.title:
+                titles.setdefault((entry.kind, entry.ref), entry.title)
+        return titles
 
     def terms_for(self, categories: frozenset[str]) -> tuple[Terms, ...]:
         """Each item the categories ask for, with the strictest terms of the entries asking.

@@ -18,6 +18,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 
 class Status(enum.StrEnum):
@@ -62,6 +63,7 @@ STATUS_ORDER = (
 )
 
 
+@lru_cache(maxsize=65536)
 def add_months(start: date, months: int) -> date:
     """Calendar months later, the day clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
     index = start.month - 1 + months
@@ -93,8 +95,24 @@ def evaluate(
     warning_days: int = 30,
 ) -> Result:
     """The status of one requirement for one person on `today`."""
-    deadline = applies_from + timedelta(days=due_days)
     latest = max((d for d in completions if d <= today), default=None)
+    return evaluate_latest(applies_from, due_days, renew_months, latest, pending, today, warning_days)
+
+
+def evaluate_latest(
+    applies_from: date,
+    due_days: int,
+    renew_months: int | None,
+    latest: date | None,
+    pending: bool,
+    today: date,
+    warning_days: int,
+) -> Result:
+    """`evaluate` given the latest completion on or before `today` (None: none).
+
+    Reports call this directly for every person and requirement, so it stays small.
+    """
+    deadline = applies_from + timedelta(days=due_days)
     if latest is not None:
         if renew_months is None:
             return Result(Status.COMPLETE, deadline, latest, None)
