@@ -126,7 +126,7 @@ common = dict(
 )
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(new=dates, **common)
 def test_a_completion_still_valid_today_never_makes_status_worse(
     new, applies_from, due, renew, completions, pending, today, warning
@@ -139,7 +139,7 @@ def test_a_completion_still_valid_today_never_makes_status_worse(
     assert after.status.is_done
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(new=dates, **common)
 def test_adding_any_completion_keeps_a_done_item_done(
     new, applies_from, due, renew, completions, pending, today, warning
@@ -151,7 +151,7 @@ def test_adding_any_completion_keeps_a_done_item_done(
         assert after.valid_until is None or after.valid_until >= before.valid_until
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(later=st.integers(min_value=0, max_value=4000), **common)
 def test_time_never_turns_expired_back_to_complete(
     later, applies_from, due, renew, completions, pending, today, warning
@@ -167,7 +167,7 @@ def test_time_never_turns_expired_back_to_complete(
         assert not after.status.is_done
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(**common)
 def test_result_is_consistent(applies_from, due, renew, completions, pending, today, warning):
     result = run(applies_from, due, renew, completions, pending, today, warning)
