@@ -86,6 +86,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(oversight_bp)
     app.register_blueprint(records_bp)
 
+    from . import maintenance  # noqa: F401  (registers `lms backup`)
     from .cli import lms_group
 
     app.cli.add_command(lms_group)
