@@ -185,7 +185,7 @@ def generate_attempts(rng: random.Random, users: list[dict], attempts: int) -> i
     """Quiz attempts with responses, through the quiz engine's own bulk-insert helper."""
     if attempts <= 0 or not inspect(db.engine).has_table("quiz_attempt"):
         return 0
-    from lms.quizzes.bulk import bulk_attempts  # the quiz engine knows its own storage
+    from bench.bulk import bulk_attempts
 
     return bulk_attempts(rng, [u["id"] for u in users], attempts)
 
@@ -194,7 +194,7 @@ def generate_evidence(rng: random.Random, users: list[dict]) -> int:
     """Uploaded certificates awaiting or past verification, when the evidence tables exist."""
     if not inspect(db.engine).has_table("evidence"):
         return 0
-    from lms.evidence.bulk import bulk_evidence
+    from bench.bulk import bulk_evidence
 
     return bulk_evidence(rng, [u["id"] for u in users])
 
