@@ -4,7 +4,6 @@ Core executemany (and COPY on PostgreSQL for the biggest table)."""
 from __future__ import annotations
 
 import hashlib
-
 import json
 import random
 from datetime import UTC, date, datetime, timedelta

@@ -76,6 +76,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .errors import bp as errors_bp
     from .main import bp as main_bp
     from .oversight import bp as oversight_bp
+    from .quizzes import bp as quizzes_bp
     from .records import bp as records_bp
 
     app.register_blueprint(errors_bp)
@@ -85,6 +86,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(courses_bp)
     app.register_blueprint(oversight_bp)
     app.register_blueprint(records_bp)
+    app.register_blueprint(quizzes_bp)
 
     from . import maintenance  # noqa: F401  (registers `lms backup`)
     from .cli import lms_group

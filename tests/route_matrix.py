@@ -36,6 +36,19 @@ ROUTES: dict[str, str] = {
     "courses.show_lesson": "learner",
     "courses.mark_lesson_read": "learner",
     "courses.show_image": "learner",
+    # quizzes
+    "quizzes.show_quiz": "learner",
+    "quizzes.start_quiz": "learner",
+    "quizzes.take_attempt": "learner",
+    "quizzes.submit_attempt": "learner",
+    "quizzes.show_result": "learner",
+    "quizzes.list_results": "lead",
+    "quizzes.show_results": "lead",
+    "quizzes.export_attempts": "lead",
+    "quizzes.export_responses": "lead",
+    # records
+    "records.import_records_page": "lead",
+    "records.remind": "lead",
     # records
     "records.import_records_page": "lead",
     "records.remind": "lead",

@@ -21,6 +21,7 @@ from .people import (
     UserCategory,
     new_session_token,
 )
+from .quiz import QuizAttempt, QuizResponse, QuizReview
 from .records import ReminderLog
 from .system import AuditEvent, OrgSetting, OutboxMessage
 from .types import UTCDateTime, utcnow
@@ -39,7 +40,10 @@ __all__ = [
     "OutboxMessage",
     "Permission",
     "Quiz",
+    "QuizAttempt",
     "QuizQuestion",
+    "QuizResponse",
+    "QuizReview",
     "QuizVersion",
     "ReminderLog",
     "Token",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from ..models import Quiz, QuizQuestion, QuizVersion
+from ..models import Quiz, QuizQuestion, QuizReview, QuizVersion
 from .errors import (
     PackError,
     PackInvalid,
@@ -75,7 +75,7 @@ class QuizKind(VersionedPackKind):
 
     def build_version(self, pack: LoadedPack, owner: Quiz) -> QuizVersion:
         quiz: QuizSchema = pack.data
-        return QuizVersion(
+        version = QuizVersion(
             quiz_id=owner.id,
             hash=pack.hash,
             title=quiz.title,
@@ -99,6 +99,9 @@ class QuizKind(VersionedPackKind):
                 for position, question in enumerate(quiz.questions, start=1)
             ],
         )
+        if quiz.review is not None:
+            version.review_rule = QuizReview(review=quiz.review)
+        return version
 
 
 def _options(question) -> list[dict]:

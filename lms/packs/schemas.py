@@ -111,4 +111,7 @@ class QuizSchema(PackModel):
     draw: Annotated[int, Field(ge=1)] | None = None
     shuffle: bool = True
     max_attempts: Annotated[int, Field(ge=0)] = 0
+    # When the result page shows the correct answers; absent: after a pass, or when no
+    # attempts remain.
+    review: Literal["always", "after_pass", "never"] | None = None
     questions: Annotated[list[Question], Field(min_length=1, max_length=500)]

@@ -1,0 +1,198 @@
+"""Quizzes: a learner takes one (start, answer, result, history); leads and admins read the
+results and export them as CSV."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import select
+
+from ..dates import local_today
+from ..extensions import db
+from ..models import Permission, Quiz
+from ..permissions import requires
+from . import bp, operations
+from .forms import AnswerForm, StartForm
+
+
+def _refused(error: operations.SubmissionRefused, slug: str):
+    return render_template("quizzes/refused.html", message=error.message, slug=slug), error.status
+
+
+@bp.route("/quizzes/<slug>")
+@requires(Permission.LEARNER)
+def show_quiz(slug: str):
+    quiz = operations.active_quiz(slug)
+    return render_template(
+        "quizzes/show_quiz.html",
+        quiz=quiz,
+        version=quiz.current_version,
+        standing=operations.standing(current_user, quiz),
+        form=StartForm(),
+    )
+
+
+@bp.route("/quizzes/<slug>/start", methods=["POST"])
+@requires(Permission.LEARNER)
+def start_quiz(slug: str):
+    quiz = operations.active_quiz(slug)
+    if not StartForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = operations.start_attempt(current_user, quiz)
+    except operations.SubmissionRefused as error:
+        return _refused(error, slug)
+    return redirect(url_for(".take_attempt", slug=slug, attempt_id=attempt.id), 303)
+
+
+@bp.route("/quizzes/<slug>/attempts/<int:attempt_id>")
+@requires(Permission.LEARNER)
+def take_attempt(slug: str, attempt_id: int):
+    attempt = operations.own_attempt(current_user, slug, attempt_id)
+    if attempt.submitted:
+        return redirect(url_for(".show_result", slug=slug, attempt_id=attempt.id))
+    return render_template(
+        "quizzes/take_attempt.html",
+        attempt=attempt,
+        questions=operations.drawn_questions(attempt),
+        form=AnswerForm(),
+        answers={},
+        unanswered=[],
+    )
+
+
+@bp.route("/quizzes/<slug>/attempts/<int:attempt_id>", methods=["POST"])
+@requires(Permission.LEARNER)
+def submit_attempt(slug: str, attempt_id: int):
+    attempt = operations.own_attempt(current_user, slug, attempt_id)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        abort(400)
+    result_url = url_for(".show_result", slug=slug, attempt_id=attempt.id)
+    try:
+        operations.check_open(attempt)
+        drawn = operations.drawn_questions(attempt)
+        questions = [q for q, _ in drawn]
+        answers = operations.parse_answers(request.form, questions)
+        missing = operations.unanswered(answers, questions)
+        if missing and form.confirm_unanswered.data != "yes":
+            return render_template(
+                "quizzes/take_attempt.html",
+                attempt=attempt,
+                questions=drawn,
+                form=form,
+                answers=answers,
+                unanswered=missing,
+            )
+        operations.submit(attempt, questions, answers)
+    except operations.AlreadySubmitted as error:
+        flash(error.message, "info")
+        return redirect(result_url, 303)
+    except operations.SubmissionRefused as error:
+        return _refused(error, slug)
+    return redirect(result_url, 303)
+
+
+@bp.route("/quizzes/<slug>/attempts/<int:attempt_id>/result")
+@requires(Permission.LEARNER)
+def show_result(slug: str, attempt_id: int):
+    attempt = operations.own_attempt(current_user, slug, attempt_id)
+    if not attempt.submitted:
+        return redirect(url_for(".take_attempt", slug=slug, attempt_id=attempt.id))
+    return render_template(
+        "quizzes/show_result.html",
+        result=operations.result(current_user, attempt),
+        form=StartForm(),
+        slug=slug,
+    )
+
+
+# -- leads and admins ------------------------------------------------------------------------
+
+
+def _quiz_or_404(slug: str) -> Quiz:
+    """Any quiz by slug, archived ones too: their results stay readable."""
+    return db.one_or_404(select(Quiz).where(Quiz.slug == slug))
+
+
+@bp.route("/quiz-results")
+@requires(Permission.LEAD)
+def list_results():
+    return render_template("quizzes/list_results.html", summaries=operations.quiz_summaries())
+
+
+class _SelectPagination(Pagination):
+    """Pages over a row query (db.paginate returns only the first column of each row)."""
+
+    def _query_items(self):
+        statement = self._query_args["select"]
+        offset = (self.page - 1) * self.per_page
+        return db.session.execute(statement.limit(self.per_page).offset(offset)).all()
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+
+@bp.route("/quiz-results/<slug>")
+@requires(Permission.LEAD)
+def show_results(slug: str):
+    quiz = _quiz_or_404(slug)
+    if quiz.current_version is None:
+        abort(404)
+    page = _SelectPagination(
+        select=operations.people_results_query(quiz),
+        total=operations.people_count(quiz),
+        per_page=current_app.config["PAGE_SIZE"],
+        max_per_page=200,
+    )
+    return render_template(
+        "quizzes/show_results.html",
+        quiz=quiz,
+        version=quiz.current_version,
+        page=page,
+        stats=operations.question_stats(quiz),
+    )
+
+
+def _csv(lines, name: str) -> Response:
+    return Response(
+        stream_with_context(lines),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}-{local_today().isoformat()}.csv"'},
+    )
+
+
+def _export_filter() -> Quiz | None:
+    slug = request.args.get("quiz")
+    return _quiz_or_404(slug) if slug else None
+
+
+@bp.route("/quiz-results/attempts.csv")
+@requires(Permission.LEAD)
+def export_attempts():
+    quiz = _export_filter()
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    name = f"quiz-attempts-{quiz.slug}" if quiz else "quiz-attempts"
+    return _csv(operations.attempts_csv(quiz, tz), name)
+
+
+@bp.route("/quiz-results/responses.csv")
+@requires(Permission.LEAD)
+def export_responses():
+    quiz = _export_filter()
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    name = f"quiz-responses-{quiz.slug}" if quiz else "quiz-responses"
+    return _csv(operations.responses_csv(quiz, tz), name)

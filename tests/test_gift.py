@@ -1,0 +1,268 @@
+"""GIFT (Moodle) import and export: every construct of the grammar, the skipped types, the
+CLI commands, and a round trip that keeps every question, option, correctness and feedback."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from lms.packs.schemas import QuizSchema
+from lms.quizzes.gift import parse_gift, to_gift
+
+from .content import ContentDir
+
+# Written for these tests: every construct Moodle documents, with Windows line endings and a
+# byte order mark added below.
+EVERYTHING = r"""// A GIFT file for the tests.
+// Comments are ignored, wherever they are.
+$CATEGORY: $course$/top/Prevent
+
+::Contest strand::Prevent is one of the four strands of which strategy?{
+  =CONTEST#Right: CONTEST is the counter-terrorism strategy.
+  ~The Equality Act#No, that is about discrimination.
+  ~Working Together
+  ####CONTEST has four strands: Prevent, Pursue, Protect and Prepare.
+}
+
+::Four Ps:: Which of these are CONTEST strands?
+Select all that apply. {
+  ~%50%Pursue
+  ~%50%Protect
+  ~%-50%Prosecute#Not a strand.
+  ~%-50%Police
+}
+
+// true/false, every spelling, with feedback for a wrong and a right answer
+Prevent works before any crime.{T#Think again.#Yes: it is early intervention.}
+
+::TF full::The threat level is set by ministers.{FALSE####JTAC sets it, independently.}
+
+::tf-short-false::A referral is a criminal record.{F}
+
+::tf-true-word::Channel is voluntary.{TRUE}
+
+::markdown::[markdown] *Markdown* text stays as written?{TRUE}
+
+::Escapes::Can text hold \{braces\}, \= equals, \~ tildes, \# hashes and \: colons?{
+  =Yes\: all of them#Escaped with a backslash.
+  ~No
+}
+
+::html::[html]<p>Is <b>this</b> <script>alert(1)</script>sanitised?</p>{
+  =<i>Yes</i>
+  ~No
+}
+
+::plain::[plain]Plain text & symbols < > are kept.{TRUE}
+
+::Short answer::Who sets the threat level?{=JTAC =The Joint Terrorism Analysis Centre}
+
+::Numerical::How many strands does CONTEST have?{#4:0}
+
+::Matching::Match the strands.{
+  =Prevent -> stop people becoming terrorists
+  =Pursue -> stop attacks
+  =Protect -> strengthen protection
+}
+
+::Missing word::Prevent is part of {=CONTEST ~Channel} strategy.
+
+::Essay::Describe the Prevent duty.{}
+
+::Description::This is only a description.
+
+::Two right::Which two?{=a =b ~c}
+"""
+
+
+def gift_bytes(text: str = EVERYTHING) -> bytes:
+    return ("\ufeff" + text.replace("\n", "\r\n")).encode("utf-8")
+
+
+def _line(marker: str) -> int:
+    return next(n for n, line in enumerate(EVERYTHING.split("\n"), start=1) if marker in line)
+
+
+def test_parses_every_construct():
+    result = parse_gift(gift_bytes())
+    by_id = {q["id"]: q for q in result.questions}
+    assert list(by_id) == [
+        "contest-strand", "four-ps", "prevent-works-before-any-crime", "tf-full",
+        "tf-short-false", "tf-true-word", "markdown", "escapes", "html", "plain",
+    ]
+    single = by_id["contest-strand"]
+    assert single["type"] == "single"
+    assert single["text"] == "Prevent is one of the four strands of which strategy?"
+    assert single["options"] == [
+        {"text": "CONTEST", "correct": True},
+        {"text": "The Equality Act", "correct": False},
+        {"text": "Working Together", "correct": False},
+    ]
+    assert single["feedback"] == "CONTEST has four strands: Prevent, Pursue, Protect and Prepare."
+
+    multiple = by_id["four-ps"]
+    assert multiple["type"] == "multiple" and multiple["partial"] is True
+    assert multiple["text"] == "Which of these are CONTEST strands? Select all that apply."
+    assert [o["correct"] for o in multiple["options"]] == [True, True, False, False]
+    assert multiple["feedback"] == "Not a strand."  # no general feedback: the answers' own
+
+    tf = by_id["prevent-works-before-any-crime"]
+    assert (tf["type"], tf["answer"], tf["feedback"]) == ("true_false", True, "Yes: it is early intervention.")
+    assert (by_id["tf-full"]["answer"], by_id["tf-full"]["feedback"]) == (False, "JTAC sets it, independently.")
+    assert by_id["tf-short-false"]["answer"] is False and by_id["tf-true-word"]["answer"] is True
+    assert by_id["tf-short-false"]["feedback"] == "The answer is false."
+    assert by_id["markdown"]["text"] == "*Markdown* text stays as written?"
+
+    escapes = by_id["escapes"]
+    assert escapes["text"] == "Can text hold {braces}, = equals, ~ tildes, # hashes and : colons?"
+    assert escapes["options"][0] == {"text": "Yes: all of them", "correct": True}
+    assert escapes["feedback"] == "Escaped with a backslash."
+
+    assert by_id["html"]["text"] == "Is this sanitised?"  # tags and scripts gone
+    assert by_id["html"]["options"][0]["text"] == "Yes"
+    assert by_id["plain"]["text"] == "Plain text & symbols < > are kept."
+
+    skipped = {(s.line, s.reason.split(",")[0].split(" (")[0]) for s in result.skipped}
+    assert skipped == {
+        (_line("::Short answer::"), "a short-answer question"),
+        (_line("::Numerical::"), "a numerical question"),
+        (_line("::Matching::"), "a matching question"),
+        (_line("::Missing word::"), "a missing-word question"),
+        (_line("::Essay::"), "an essay question"),
+        (_line("::Description::"), "a description"),
+        (_line("::Two right::"), "more than one answer is marked right with =; for several right answers use ~%50% weights"),
+    }
+    QuizSchema.model_validate({"title": "t", "pass_mark": 50, "questions": result.questions}, strict=False)
+
+
+def test_unix_endings_without_bom_read_the_same():
+    assert parse_gift(EVERYTHING).questions == parse_gift(gift_bytes()).questions
+
+
+def test_questions_the_pack_format_refuses_are_skipped_whole():
+    result = parse_gift("::one::Only one option?{=Yes}\n\n::ok::Fine?{=a ~b}\n\n::none::{~%0%a ~%-50%b}\n")
+    assert [q["id"] for q in result.questions] == ["ok"]
+    reasons = [s.reason for s in result.skipped]
+    assert "short-answer" in reasons[0]
+    assert reasons[1] == "the question has no text"
+    assert [s.line for s in result.skipped] == [1, 5]
+
+
+def test_duplicate_titles_get_their_own_ids():
+    result = parse_gift("::Same::A?{=a ~b}\n\n::Same::B?{=a ~b}\n")
+    assert [q["id"] for q in result.questions] == ["same", "same-2"]
+
+
+@pytest.fixture
+def content(tmp_path):
+    return ContentDir(tmp_path / "content")
+
+
+@pytest.fixture
+def app_overrides(content):
+    return {"PROJECT_ROOT": content.root}
+
+
+def test_import_gift_command_writes_a_pack_that_check_accepts(runner, content, tmp_path):
+    source = tmp_path / "bank.gift"
+    source.write_bytes(gift_bytes())
+    result = runner.invoke(args=["lms", "import-gift", str(source), "--slug", "imported",
+                                 "--title", "Imported check", "--pass-mark", "70"])
+    assert result.exit_code == 0, result.output
+    assert "Imported 10 questions into" in result.output and "skipped 7" in result.output
+    assert f"{source}:{_line('::Numerical::')}: skipped: a numerical question" in result.output
+    pack = tomllib.loads((content.root / "quizzes" / "imported.toml").read_text())
+    assert pack["title"] == "Imported check" and pack["pass_mark"] == 70
+    assert len(pack["questions"]) == 10
+    check = runner.invoke(args=["lms", "sync-content", "--check"])
+    assert check.exit_code == 0, check.output
+
+    again = runner.invoke(args=["lms", "import-gift", str(source), "--slug", "imported"])
+    assert again.exit_code != 0 and "exists already" in again.output
+
+
+def test_import_gift_bad_input(runner, tmp_path):
+    empty = tmp_path / "empty.gift"
+    empty.write_text("// nothing here\n\n::d::Just a description.\n")
+    result = runner.invoke(args=["lms", "import-gift", str(empty), "--slug", "x", "--out", str(tmp_path)])
+    assert result.exit_code != 0 and "nothing was written" in result.output
+    assert not (tmp_path / "x.toml").exists()
+    result = runner.invoke(args=["lms", "import-gift", str(empty), "--slug", "Bad Slug"])
+    assert result.exit_code != 0 and "lower-case letters" in result.output
+    binary = tmp_path / "bin.gift"
+    binary.write_bytes(b"\xff\xfe\x00bad")
+    result = runner.invoke(args=["lms", "import-gift", str(binary), "--slug", "x", "--out", str(tmp_path)])
+    assert result.exit_code != 0 and "not UTF-8" in result.output
+    result = runner.invoke(args=["lms", "export-gift", "nope"])
+    assert result.exit_code != 0 and "no valid quiz pack named nope" in result.output
+
+
+ROUND_TRIP = r"""
+title = "Round trip"
+pass_mark = 80
+[[questions]]
+id = "single-one"
+type = "single"
+text = "Which: {braces}, = signs, ~ tildes, # hashes and : colons?"
+feedback = "Feedback with special ~ = # { } : characters\nand a second line."
+options = [
+  { text = "Right: = ~", correct = true },
+  { text = "Wrong #1" },
+  { text = "Wrong {2}" },
+]
+[[questions]]
+id = "multiple-partial"
+type = "multiple"
+text = "Select the three."
+feedback = "Three of five."
+partial = true
+options = [
+  { text = "a", correct = true },
+  { text = "b", correct = true },
+  { text = "c", correct = true },
+  { text = "d" },
+  { text = "e" },
+]
+[[questions]]
+id = "multiple-strict"
+type = "multiple"
+text = "Select one of these two."
+feedback = "Only one."
+options = [
+  { text = "this", correct = true },
+  { text = "that" },
+]
+[[questions]]
+id = "tf-yes"
+type = "true_false"
+text = "True?"
+answer = true
+feedback = "Yes."
+[[questions]]
+id = "tf-no"
+type = "true_false"
+text = "False?"
+answer = false
+feedback = "No."
+"""
+
+
+def test_round_trip_keeps_everything(runner, content, tmp_path):
+    content.quiz("trip", ROUND_TRIP)
+    out = tmp_path / "trip.gift"
+    result = runner.invoke(args=["lms", "export-gift", "trip", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    gift = out.read_text()
+    assert "~%33.33333%a" in gift and "~%-50%d" in gift and "####Three of five." in gift
+    assert "::tf-no::False?{FALSE####No.}" in gift
+    printed = runner.invoke(args=["lms", "export-gift", "trip"])
+    assert printed.output == gift
+
+    result = runner.invoke(args=["lms", "import-gift", str(out), "--slug", "trip-back",
+                                 "--title", "Round trip", "--out", str(tmp_path / "back")])
+    assert result.exit_code == 0, result.output
+    original = QuizSchema.model_validate(tomllib.loads(ROUND_TRIP))
+    back = QuizSchema.model_validate(tomllib.loads((tmp_path / "back" / "trip-back.toml").read_text()))
+    assert back.questions == original.questions
+    assert to_gift(back, "trip") == to_gift(original, "trip")
