@@ -135,3 +135,149 @@ def measure_learner_rps(app, url: str, out: Path, seconds: int, figure) -> None:
     figure("bare_flask_rps", bare)
     figure("learner_rps_ratio", learner / bare)
     figure("_learner_paths", " ".join(paths))
+
+
+# -- quiz submissions ---------------------------------------------------------------------
+
+QUIZ = "prevent-awareness"
+
+
+def _answers(attempt, qids: dict[int, str]) -> dict[str, str]:
+    """The first option of each drawn question, as the form would send it."""
+    return {f"q-{qids[question_id]}": "0" for question_id, _order in attempt.draw}
+
+
+def _learners(app, count: int, offset: int) -> list:
+    from lms.models import User
+
+    with app.app_context():
+        rows = db.session.execute(
+            select(User.id, User.session_token).where(User.active.is_(True), User.id > 2).order_by(User.id)
+        ).all()
+    return rows[offset : offset + count]
+
+
+def _start_attempts(app, learners) -> tuple[dict, dict[int, str]]:
+    from lms.models import QuizQuestion, User
+    from lms.quizzes import operations
+
+    attempts = {}
+    with app.app_context():
+        quiz = operations.active_quiz(QUIZ)
+        qids = dict(db.session.execute(select(QuizQuestion.id, QuizQuestion.qid)).all())
+        for user_id, _token in learners:
+            attempt = operations.start_attempt(db.session.get(User, user_id), quiz)
+            attempts[user_id] = (attempt.id, list(attempt.draw))
+        db.session.remove()
+    return attempts, qids
+
+
+def measure_submissions(app, url: str, out: Path, figure) -> None:
+    import statistics
+    from types import SimpleNamespace
+
+    from lms import create_app
+
+    timing_app = create_app(
+        {"DATABASE_URL": url, "INSTANCE_PATH": out / "instance", "WTF_CSRF_ENABLED": False}
+    )
+    learners = _learners(timing_app, 200, 100)
+    attempts, qids = _start_attempts(timing_app, learners)
+    times = []
+    for user_id, token in learners:
+        attempt_id, draw = attempts[user_id]
+        client = timing_app.test_client()
+        with client.session_transaction() as sess:
+            sess["_user_id"] = token
+            sess["_fresh"] = True
+        data = _answers(SimpleNamespace(draw=draw), qids)
+        started = time.perf_counter()
+        response = client.post(f"/quizzes/{QUIZ}/attempts/{attempt_id}", data=data)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 303, response.status_code
+    times.sort()
+    figure("submit_p50_ms", statistics.median(times))
+    figure("submit_p95_ms", times[int(len(times) * 0.95) - 1])
+    concurrent_submitters(timing_app, url, out, figure)
+
+
+def concurrent_submitters(app, url: str, out: Path, figure, people: int = 50) -> None:
+    """50 people submit at once through gunicorn, each twice (a double click): nothing may be
+    lost or recorded twice."""
+    import http.client
+    import threading
+    from types import SimpleNamespace
+
+    from lms.models import Completion, QuizAttempt, QuizResponse
+
+    learners = _learners(app, people, 400)
+    attempts, qids = _start_attempts(app, learners)
+    serializer = app.session_interface.get_signing_serializer(app)
+    env = {"LMS_DATABASE_URL": url, "LMS_INSTANCE_PATH": str(out / "instance")}
+    acknowledged: set[int] = set()
+    problems: list[str] = []
+    with Gunicorn("lms:create_app()", env) as server:
+        prepared = []
+        for user_id, token in learners:
+            attempt_id, draw = attempts[user_id]
+            cookie = "session=" + serializer.dumps({"_user_id": token, "_fresh": True})
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            conn.request("GET", f"/quizzes/{QUIZ}/attempts/{attempt_id}", headers={"Cookie": cookie})
+            page = conn.getresponse()
+            html = page.read().decode()
+            set_cookie = page.getheader("Set-Cookie") or ""
+            conn.close()
+            if set_cookie.startswith("session="):
+                cookie = set_cookie.split(";", 1)[0]
+            csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+            body = urllib.parse.urlencode({"csrf_token": csrf, **_answers(SimpleNamespace(draw=draw), qids)})
+            prepared.append((user_id, attempt_id, cookie, body))
+
+        barrier = threading.Barrier(len(prepared) * 2)
+
+        def submit(user_id, attempt_id, cookie, body):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+            barrier.wait()
+            conn.request(
+                "POST",
+                f"/quizzes/{QUIZ}/attempts/{attempt_id}",
+                body=body,
+                headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+            )
+            response = conn.getresponse()
+            response.read()
+            if response.status == 303:
+                acknowledged.add(attempt_id)
+            else:
+                problems.append(f"{response.status} for attempt {attempt_id}")
+            conn.close()
+
+        threads = [threading.Thread(target=submit, args=p) for p in prepared for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+
+    ids = [a for a, _ in attempts.values()]
+    with app.app_context():
+        submitted = set(
+            db.session.scalars(select(QuizAttempt.id).where(QuizAttempt.id.in_(ids), QuizAttempt.state == "submitted"))
+        )
+        responses = dict(
+            db.session.execute(
+                select(QuizResponse.attempt_id, db.func.count()).where(QuizResponse.attempt_id.in_(ids)).group_by(QuizResponse.attempt_id)
+            ).all()
+        )
+        completions = dict(
+            db.session.execute(
+                select(Completion.attempt_id, db.func.count()).where(Completion.attempt_id.in_(ids)).group_by(Completion.attempt_id)
+            ).all()
+        )
+    drawn = {a: len(d) for a, d in attempts.values()}
+    lost = sum(1 for a in acknowledged if a not in submitted or responses.get(a, 0) < drawn[a])
+    duplicated = sum(1 for a in ids if responses.get(a, 0) > drawn[a] or completions.get(a, 0) > 1)
+    figure("concurrent_submitters", len(prepared))
+    figure("attempts_lost", lost)
+    figure("attempts_duplicated", duplicated)
+    if problems:
+        figure("_submission_errors", "; ".join(problems[:5]))
