@@ -49,7 +49,4 @@ ROUTES: dict[str, str] = {
     # records
     "records.import_records_page": "lead",
     "records.remind": "lead",
-    # records
-    "records.import_records_page": "lead",
-    "records.remind": "lead",
 }

@@ -18,7 +18,6 @@ from lms.packs.operations import sync_content
 from lms.quizzes import operations
 
 from .content import ContentDir
-from .factories import make_user
 
 POOL = """\
 title = "Alpha check"
@@ -633,4 +632,17 @@ def test_many_users_do_not_share_attempts(client, auth, synced):
         auth.login_as("learner")
         start(client)
     assert [a.number for a in attempts()] == [1, 1, 1]
-    assert make_user() is not None
+
+
+def test_the_review_setting_is_checked_and_stored(app, synced):
+    from lms.packs.operations import check_content
+
+    write_quiz(synced, 'review = "sometimes"')
+    error = str(check_content()[0])
+    assert error.endswith("alpha.toml:3: review: Input should be 'always', 'after_pass' or 'never'")
+    resync(synced, 'review = "never"')
+    version = db.session.scalar(select(Quiz).where(Quiz.slug == "alpha")).current_version
+    assert operations.review_mode(version) == "never"
+    resync(synced, "")
+    version = db.session.scalar(select(Quiz).where(Quiz.slug == "alpha")).current_version
+    assert operations.review_mode(version) == "default"

@@ -25,7 +25,7 @@ IN_PROGRESS = "in_progress"
 SUBMITTED = "submitted"
 
 REVIEW_ALWAYS = "always"
-REVIEW_AFTER_PASS = "after_pass"
+REVIEW_AFTER_PASS = "after_pass"  # noqa: S105 (a setting, not a password)
 REVIEW_NEVER = "never"
 REVIEW_DEFAULT = "default"  # no `review` in the pack: after a pass, or when no attempts remain
 
