@@ -76,6 +76,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .errors import bp as errors_bp
     from .main import bp as main_bp
     from .oversight import bp as oversight_bp
+    from .people import bp as people_bp
     from .quizzes import bp as quizzes_bp
     from .records import bp as records_bp
 
@@ -83,6 +84,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(people_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(oversight_bp)
     app.register_blueprint(records_bp)

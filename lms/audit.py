@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from .extensions import db
 from .models import AuditEvent
@@ -25,3 +27,15 @@ def record(action: str, target: Any = None, actor: Any = None, **details: Any) -
     )
     db.session.add(event)
     return event
+
+
+@event.listens_for(Session, "before_flush")
+def _append_only(session: Session, flush_context, instances) -> None:
+    """Audit rows are never changed or deleted through the application."""
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise AuditLogIsAppendOnly(f"audit event {obj.id} cannot be changed or deleted")
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    pass

@@ -1,48 +1,17 @@
-"""People (invite and list), organisation contacts and the mail outbox."""
+"""Organisation contacts and the mail outbox (people are in lms/people)."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from .. import org
-from ..auth import operations as accounts
 from ..extensions import db
-from ..models import OutboxMessage, Permission, User
+from ..models import OutboxMessage, Permission
 from ..permissions import requires
 from . import bp
-from .forms import ContactsForm, InviteForm
-
-
-@bp.route("/people")
-@requires(Permission.LEAD)
-def list_people():
-    q = request.args.get("q", "").strip()
-    query = select(User).order_by(User.name, User.id)
-    if q:
-        like = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(User.name).like(like), User.email.like(like)))
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], max_per_page=200)
-    return render_template("admin/list_people.html", page=page, q=q)
-
-
-@bp.route("/people/invite", methods=["GET", "POST"])
-@requires(Permission.LEAD)
-def invite_person():
-    form = InviteForm()
-    if form.validate_on_submit():
-        person = accounts.invite_person(
-            current_user,
-            name=form.name.data,
-            email=form.email.data,
-            categories=form.categories.data,
-            start_date=form.start_date.data,
-            permission=Permission.parse(form.permission.data),
-        )
-        flash(f"Invitation sent to {person.email}.", "success")
-        return redirect(url_for("admin.list_people"))
-    return render_template("admin/invite_person.html", form=form)
+from .forms import ContactsForm
 
 
 @bp.route("/settings/contacts", methods=["GET", "POST"])

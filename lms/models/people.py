@@ -85,6 +85,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when a leaver's personal details were erased after the retention period.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     category_rows: Mapped[list[UserCategory]] = relationship(
         back_populates="user",
@@ -115,6 +117,10 @@ class User(UserMixin, db.Model):
     @property
     def category_labels(self) -> str:
         return ", ".join(CATEGORY_LABELS[c] for c in self.categories)
+
+    @property
+    def is_anonymised(self) -> bool:
+        return self.anonymised_at is not None
 
     @property
     def has_password(self) -> bool:

@@ -39,7 +39,7 @@ def test_setup_invite_and_first_sign_in(live_server, page):
     page.get_by_label("Start date").fill("2026-11-02")
     page.get_by_role("button", name="Send invitation").click()
     expect(page.get_by_role("status")).to_contain_text("Invitation sent to nia@ecpt.example")
-    expect(page.get_by_role("cell", name="Nia Newstarter")).to_be_visible()
+    expect(page.get_by_role("link", name="Nia Newstarter")).to_be_visible()
 
     # Read the invitation in the outbox.
     page.get_by_role("link", name="Outbox").click()

@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired, FileSize
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..auth.operations import find_user
+from ..forms import categories_field, email_field, name_field, start_date_field
+from ..models import CATEGORIES, CATEGORY_LABELS, Permission
+from . import operations
+
+MAX_ROSTER_BYTES = 1024 * 1024  # the preview carries the file back, within the form size limit
+
+PERMISSION_HINT = (
+    "Learners see their own training. Directors also oversee everyone's, read-only. "
+    "Safeguarding leads verify evidence and manage people. Administrators also run the service."
+)
+
+
+def _permission_field() -> SelectField:
+    return SelectField(
+        "Permission",
+        choices=[SelectChoice(p.name.lower(), p.label) for p in Permission],
+        default="learner",
+        invalid_choice_message="Select a permission from the list",
+        description=PERMISSION_HINT,
+    )
+
+
+class PersonForm(FlaskForm):
+    """Add or edit a person; `person` is the one being edited (None when adding)."""
+
+    name = name_field()
+    email = email_field()
+    categories = categories_field()
+    start_date = start_date_field()
+    permission = _permission_field()
+    submit = SubmitField("Save changes")
+
+    def __init__(self, *args, person=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+        allowed = operations.grantable(current_user)
+        if person is not None and person.perm not in allowed:
+            allowed = [person.perm] + allowed
+        self.permission.choices = [SelectChoice(p.name.lower(), p.label) for p in allowed]
+
+    def validate_email(self, field) -> None:
+        other = find_user(field.data)
+        if other is not None and other is not self.person:
+            raise ValidationError("A person with this email address already exists")
+
+    def validate_permission(self, field) -> None:
+        if field.data not in {p.name.lower() for p in Permission}:
+            return  # the field's own choice check reports it
+        wanted = Permission.parse(field.data)
+        unchanged = self.person is not None and wanted == self.person.perm
+        if not unchanged and wanted not in operations.grantable(current_user):
+            raise ValidationError("Only an administrator can grant lead or administrator permission")
+
+
+class InviteForm(PersonForm):
+    submit = SubmitField("Send invitation")
+
+
+class ActionForm(FlaskForm):
+    """A button that changes one thing (invite, deactivate, reactivate)."""
+
+    submit = SubmitField("Confirm")
+
+
+class PeopleFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Name or email", validators=[Optional(), Length(max=200)])
+    category = SelectField(
+        "Category", choices=[SelectChoice("", "Any category")] + [SelectChoice(c, CATEGORY_LABELS[c]) for c in CATEGORIES],
+        default="",
+    )
+    permission = SelectField(
+        "Permission", choices=[SelectChoice("", "Any permission")] + [SelectChoice(p.name.lower(), p.label) for p in Permission],
+        default="",
+    )
+    status = SelectField(
+        "Status",
+        choices=[
+            SelectChoice("active", "Active"),
+            SelectChoice("left", "Left"),
+            SelectChoice("invited", "Not signed in yet"),
+            SelectChoice("all", "Everyone"),
+        ],
+        default="active",
+    )
+
+
+class BulkForm(FlaskForm):
+    """The first step of a bulk action: what to do; the ticked people come as user_id."""
+
+    action = SelectField(
+        "With the people selected",
+        choices=[SelectChoice("", "Choose an action")] + [SelectChoice(k, v) for k, v in operations.BULK_ACTIONS.items()],
+        validators=[DataRequired("Choose what to do with the people selected")],
+    )
+    confirm = HiddenField()
+    submit = SubmitField("Continue")
+
+
+class RosterUploadForm(FlaskForm):
+    file = FileField(
+        "Roster CSV file",
+        validators=[
+            FileRequired("Choose a CSV file"),
+            FileSize(MAX_ROSTER_BYTES, message="The file must be 1 MB or smaller"),
+        ],
+        description="Save the spreadsheet as CSV. Columns: email, name (or first name and last name), "
+        "categories, start date, and optionally active (yes or no).",
+    )
+    deactivate_missing = BooleanField(
+        "Deactivate everyone who is not in the file",
+        description="Use this when the file lists everyone who works here: people missing from it are marked as leavers.",
+    )
+    invite = BooleanField("Send invitations to the new people", default=True)
+    submit = SubmitField("Check the file")
+
+
+class RosterConfirmForm(FlaskForm):
+    roster = HiddenField(validators=[DataRequired("Upload the file again")])
+    filename = HiddenField()
+    fingerprint = HiddenField(validators=[DataRequired("Upload the file again")])
+    deactivate_missing = HiddenField()
+    invite = HiddenField()
+    submit = SubmitField("Import")
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    action = SelectField("Action", choices=[SelectChoice("", "Any action")], default="", validate_choice=False)
+    actor = StringField("Changed by (name or email)", validators=[Optional(), Length(max=200)])
+    person = StringField("About person number", validators=[Optional(), Length(max=12)])
+    date_from = DateField("From", validators=[Optional()], format="%Y-%m-%d", render_kw={"placeholder": "YYYY-MM-DD"})
+    date_to = DateField("To", validators=[Optional()], format="%Y-%m-%d", render_kw={"placeholder": "YYYY-MM-DD"})
+
+    def validate_person(self, field) -> None:
+        if field.data and not field.data.strip().isdigit():
+            raise ValidationError("Enter a person's number, like 42")

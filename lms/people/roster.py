@@ -1,0 +1,466 @@
+"""The staff roster from an HR system or a spreadsheet: read, check, preview, then apply.
+
+The whole file is checked before anything is saved; any error means nothing changes.
+People are matched by email (case-insensitively): new ones are created, changed ones
+updated, unchanged ones left, and nobody is deleted. Importing the same file twice changes
+nothing the second time.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+
+from .. import audit
+from ..auth import operations as accounts
+from ..extensions import db
+from ..models import CATEGORIES, CATEGORY_LABELS, Permission, User, utcnow
+from . import operations
+
+MAX_ROWS = 20_000
+
+# Header aliases, compared after lower-casing and dropping everything but letters and digits.
+HEADERS: dict[str, tuple[str, ...]] = {
+    "email": ("email", "emailaddress", "emailaddr"),
+    "name": ("name", "fullname"),
+    "first_name": ("firstname", "forename", "forenames", "givenname"),
+    "last_name": ("lastname", "surname", "familyname"),
+    "categories": ("categories", "category", "role", "roles", "staffcategory", "staffcategories"),
+    "start_date": ("startdate", "start", "datestarted"),
+    "active": ("active",),
+}
+FIELD_LABELS = {
+    "email": "email",
+    "name": "name",
+    "first_name": "first name",
+    "last_name": "last name",
+    "categories": "categories",
+    "start_date": "start date",
+    "active": "active",
+}
+TRUE = {"yes", "y", "true", "1", "active"}
+FALSE = {"no", "n", "false", "0", "inactive", "left"}
+MONTHS = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"), ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _category_key(text: str) -> str:
+    key = re.sub(r"[\s\-_.]", "", text.lower())
+    return key[:-1] if len(key) > 1 and key.endswith("s") else key
+
+
+_CATEGORY_KEYS = {
+    _category_key(text): category
+    for category in CATEGORIES
+    for text in (category, CATEGORY_LABELS[category])
+}
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterError:
+    row: int  # the line in the file; the header is row 1
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"Row {self.row}, {self.field}: {self.message}" if self.field else f"Row {self.row}: {self.message}"
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    row: int
+    email: str
+    name: str
+    categories: tuple[str, ...]
+    start_date: date
+    active: bool | None  # None: the file does not say
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without a BOM), else Windows-1252: what Excel writes on Windows."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def sniff_delimiter(text: str) -> str:
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def parse_categories(text: str) -> tuple[list[str], list[str]]:
+    """(categories found, words that are not categories)."""
+    found: list[str] = []
+    unknown: list[str] = []
+    for word in re.split(r"[;|,]", text):
+        word = word.strip()
+        if not word:
+            continue
+        category = _CATEGORY_KEYS.get(_category_key(word))
+        if category is None:
+            unknown.append(word)
+        elif category not in found:
+            found.append(category)
+    return found, unknown
+
+
+def parse_date(text: str) -> date:
+    """YYYY-MM-DD, DD/MM/YYYY, D/M/YYYY, DD-MM-YYYY or "3 March 2025"; never month first.
+
+    Raises ValueError with a message for the person who wrote the file.
+    """
+    text = re.sub(r"\s+00:00(:00)?$", "", text.strip())  # spreadsheets add a midnight time
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
+        y, mo, d = (int(g) for g in m.groups())
+    elif m := re.fullmatch(r"(\d{1,2})([/-])(\d{1,2})\2(\d{4})", text):
+        d, mo, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
+        if mo > 12 and d <= 12:
+            raise ValueError(f"“{text}” has no month {mo}: dates are day first, like 31/01/2025")
+    elif m := re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})", text):
+        month = MONTHS.get(m.group(2).lower())
+        if month is None:
+            raise ValueError(f"“{text}” does not name a month")
+        d, mo, y = int(m.group(1)), month, int(m.group(3))
+    else:
+        raise ValueError(f"“{text}” is not a date: write it like 31/01/2025, 2025-01-31 or 31 January 2025")
+    try:
+        return date(y, mo, d)
+    except ValueError:
+        raise ValueError(f"“{text}” is not a real date") from None
+
+
+def parse_active(text: str) -> bool | None:
+    value = text.strip().lower()
+    if not value:
+        return None
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ValueError(f"“{text}” is not yes or no")
+
+
+def _map_header(header: list[str]) -> tuple[dict[str, int], list[RosterError], list[str]]:
+    columns: dict[str, int] = {}
+    errors: list[RosterError] = []
+    ignored: list[str] = []
+    lookup = {alias: name for name, aliases in HEADERS.items() for alias in aliases}
+    for index, title in enumerate(header):
+        name = lookup.get(_key(title))
+        if name is None:
+            if title.strip():
+                ignored.append(title.strip())
+            continue
+        if name in columns:
+            first = header[columns[name]].strip()
+            errors.append(RosterError(1, FIELD_LABELS[name], f"columns “{first}” and “{title.strip()}” both give the {FIELD_LABELS[name]}"))
+            continue
+        columns[name] = index
+    has_name = "name" in columns or ("first_name" in columns and "last_name" in columns)
+    wanted = [("email", "email" in columns), ("name", has_name), ("categories", "categories" in columns), ("start_date", "start_date" in columns)]
+    for name, present in wanted:
+        if not present:
+            hint = "“Name”, or “First name” and “Last name”" if name == "name" else f"“{FIELD_LABELS[name].capitalize()}”"
+            errors.append(RosterError(1, FIELD_LABELS[name], f"no {FIELD_LABELS[name]} column: the header row needs {hint}"))
+    return columns, errors, ignored
+
+
+def read_roster(text: str) -> tuple[list[RosterRow], list[RosterError], list[str]]:
+    """Every row checked: (rows, errors, notes)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    header: list[str] | None = None
+    rows: list[RosterRow] = []
+    errors: list[RosterError] = []
+    notes: list[str] = []
+    seen: dict[str, int] = {}
+    columns: dict[str, int] = {}
+    previous_line = 0
+    for record in reader:
+        line = previous_line + 1
+        previous_line = reader.line_num
+        if not any(cell.strip() for cell in record):
+            continue  # blank lines, and rows of empty cells that spreadsheets leave
+        if header is None:
+            header = record
+            columns, header_errors, ignored = _map_header(header)
+            errors += header_errors
+            if header_errors:
+                return [], errors, notes
+            if ignored:
+                notes.append("Columns ignored: " + ", ".join(ignored))
+            continue
+        if len(rows) + len(errors) >= MAX_ROWS:
+            errors.append(RosterError(line, "", f"the file has more than {MAX_ROWS} rows; split it"))
+            break
+        row, row_errors = _read_row(line, record, columns, seen)
+        errors += row_errors
+        if row is not None:
+            rows.append(row)
+    if header is None:
+        errors.append(RosterError(1, "", "the file is empty: it needs a header row and a row for each person"))
+    elif not rows and not errors:
+        errors.append(RosterError(2, "", "the file has a header row but nobody in it"))
+    return rows, errors, notes
+
+
+def _read_row(line: int, record: list[str], columns: dict[str, int], seen: dict[str, int]):
+    def cell(name: str) -> str:
+        index = columns.get(name)
+        return record[index].strip() if index is not None and index < len(record) else ""
+
+    errors: list[RosterError] = []
+
+    raw_email = cell("email")
+    email = ""
+    if not raw_email:
+        errors.append(RosterError(line, "email", "enter an email address"))
+    else:
+        try:
+            validate_email(raw_email, check_deliverability=False)
+            email = accounts.normalise_email(raw_email)
+            if len(email) > 254:
+                raise EmailNotValidError("too long")
+        except EmailNotValidError:
+            errors.append(RosterError(line, "email", f"“{raw_email}” is not an email address"))
+        if email and email in seen:
+            errors.append(RosterError(line, "email", f"{email} is in row {seen[email]} already"))
+        elif email:
+            seen[email] = line
+
+    name = cell("name") or " ".join(part for part in (cell("first_name"), cell("last_name")) if part)
+    name = " ".join(name.split())
+    if not name:
+        errors.append(RosterError(line, "name", "enter the person's name"))
+    elif len(name) > 200:
+        errors.append(RosterError(line, "name", "the name must be 200 characters or fewer"))
+
+    raw_categories = cell("categories")
+    categories, unknown = parse_categories(raw_categories)
+    if unknown:
+        listed = ", ".join(CATEGORY_LABELS[c] for c in CATEGORIES)
+        words = ", ".join(f"“{w}”" for w in unknown)
+        errors.append(RosterError(line, "categories", f"{words} {'is not a category' if len(unknown) == 1 else 'are not categories'}; use {listed}"))
+    elif not categories:
+        errors.append(RosterError(line, "categories", "enter at least one category"))
+
+    start = None
+    raw_start = cell("start_date")
+    if not raw_start:
+        errors.append(RosterError(line, "start date", "enter a start date"))
+    else:
+        try:
+            start = parse_date(raw_start)
+        except ValueError as exc:
+            errors.append(RosterError(line, "start date", str(exc)))
+
+    active = None
+    try:
+        active = parse_active(cell("active"))
+    except ValueError as exc:
+        errors.append(RosterError(line, "active", str(exc)))
+
+    if errors or start is None:
+        return None, errors
+    return RosterRow(line, email, name, tuple(categories), start, active), []
+
+
+# --- planning --------------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    kind: str  # create | update | unchanged | deactivate
+    email: str
+    name: str
+    row: RosterRow | None = None
+    person: User | None = None
+    changes: dict = field(default_factory=dict)
+
+
+@dataclass
+class RosterImport:
+    """What importing the file would do, or did."""
+
+    created: list[Change] = field(default_factory=list)
+    updated: list[Change] = field(default_factory=list)
+    unchanged: list[Change] = field(default_factory=list)
+    deactivated: list[Change] = field(default_factory=list)
+    errors: list[RosterError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    invited: int = 0
+    applied: bool = False
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"created {len(self.created)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
+            f"deactivated {len(self.deactivated)}, errors {len(self.errors)}"
+        )
+
+    @property
+    def to_invite(self) -> list[Change]:
+        return [c for c in self.created if c.row is None or c.row.active is not False]
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the planned changes, so a confirmation applies exactly what was previewed."""
+        data = [
+            (c.kind, c.email, c.name, json.dumps(c.changes, sort_keys=True, default=str))
+            for c in self.created + self.updated + self.deactivated
+        ]
+        return hashlib.sha256(json.dumps(sorted(data)).encode()).hexdigest()
+
+
+def _row_values(row: RosterRow) -> dict:
+    return {"name": row.name, "categories": sorted(row.categories), "start_date": row.start_date.isoformat()}
+
+
+def _differences(person: User, row: RosterRow) -> dict:
+    before = {"name": person.name, "categories": sorted(person.categories), "start_date": person.start_date.isoformat()}
+    after = _row_values(row)
+    if row.active is not None:
+        before["active"], after["active"] = person.active, row.active
+    return operations.changes_between(before, after)
+
+
+def plan_import(rows: list[RosterRow], actor: User | None, *, deactivate_missing: bool = False) -> RosterImport:
+    result = RosterImport()
+    people = {p.email: p for p in db.session.scalars(select(User).where(User.anonymised_at.is_(None)))}
+    for row in rows:
+        person = people.get(row.email)
+        if person is None:
+            changes = {k: {"before": None, "after": v} for k, v in _row_values(row).items()}
+            changes["active"] = {"before": None, "after": row.active is not False}
+            result.created.append(Change("create", row.email, row.name, row, None, changes))
+            continue
+        changes = _differences(person, row)
+        if not changes:
+            result.unchanged.append(Change("unchanged", row.email, person.name, row, person))
+            continue
+        if actor is not None and not operations.may_manage(actor, person):
+            result.errors.append(RosterError(row.row, "", f"only an administrator can change {person.email}, who has {person.perm.label.lower()} permission"))
+            continue
+        kind = "deactivate" if changes.get("active", {}).get("after") is False else "update"
+        change = Change(kind, row.email, row.name, row, person, changes)
+        (result.deactivated if kind == "deactivate" else result.updated).append(change)
+
+    if deactivate_missing:
+        in_file = {row.email for row in rows}
+        for email, person in sorted(people.items()):
+            if email in in_file or not person.active:
+                continue
+            if actor is not None and person.id == actor.id:
+                result.notes.append(f"Kept {email}: you cannot deactivate yourself.")
+            elif actor is not None and not operations.may_manage(actor, person):
+                result.notes.append(f"Kept {email}: only an administrator can deactivate a {person.perm.label.lower()}.")
+            else:
+                result.deactivated.append(
+                    Change("deactivate", email, person.name, None, person, {"active": {"before": True, "after": False}})
+                )
+
+    admins = operations.active_admin_ids()
+    losing = [c for c in result.deactivated if c.person is not None and c.person.id in admins]
+    if admins and {c.person.id for c in losing} >= admins:
+        keep = next((c for c in losing if c.row is None), None)
+        if keep is None:
+            result.errors.append(RosterError(losing[0].row.row, "active", "this would leave no active administrator"))
+        else:
+            result.deactivated.remove(keep)
+            result.notes.append(f"Kept {keep.email}: the last active administrator.")
+    return result
+
+
+# --- applying ---------------------------------------------------------------------------------
+
+
+def import_roster(
+    data: bytes | str,
+    *,
+    actor: User | None,
+    filename: str = "roster.csv",
+    dry_run: bool = False,
+    invite: bool = False,
+    deactivate_missing: bool = False,
+    expected: str | None = None,
+) -> RosterImport:
+    """Check the whole file, then (unless dry_run or any error) apply it in one transaction.
+
+    expected: the fingerprint of a preview; when the plan now differs (someone changed people
+    meanwhile), nothing is applied and the new plan is returned to be previewed again.
+    """
+    text = decode(data) if isinstance(data, bytes) else data
+    rows, errors, notes = read_roster(text)
+    result = plan_import(rows, actor, deactivate_missing=deactivate_missing) if not errors else RosterImport()
+    result.errors = errors + result.errors
+    result.notes = notes + result.notes
+    if dry_run or result.errors or (expected is not None and expected != result.fingerprint):
+        return result
+    _apply(result, actor, filename=filename, invite=invite, deactivate_missing=deactivate_missing)
+    return result
+
+
+def _apply(result: RosterImport, actor: User | None, *, filename: str, invite: bool, deactivate_missing: bool) -> None:
+    for change in result.created:
+        row = change.row
+        person = accounts.create_person(
+            name=row.name, email=row.email, categories=row.categories, start_date=row.start_date, permission=Permission.LEARNER
+        )
+        if row.active is False:
+            person.active = False
+            person.deactivated_at = utcnow()
+        audit.record("person.created", person, actor=actor, email=person.email, source="import", changes=change.changes)
+        change.person = person
+    for change in result.updated + result.deactivated:
+        person = change.person
+        if change.row is None:
+            operations.deactivate(actor, person, source="import")
+            continue
+        row = change.row
+        operations.update_person(
+            actor, person, name=row.name, email=person.email, categories=row.categories,
+            start_date=row.start_date, active=row.active, source="import",
+        )
+    if invite:
+        for change in result.to_invite:
+            accounts.invite(change.person, actor)
+            result.invited += 1
+    audit.record(
+        "roster.imported",
+        actor=actor,
+        filename=filename,
+        created=len(result.created),
+        updated=len(result.updated),
+        unchanged=len(result.unchanged),
+        deactivated=len(result.deactivated),
+        invited=result.invited,
+        deactivate_missing=deactivate_missing,
+    )
+    db.session.commit()
+    result.applied = True
+
