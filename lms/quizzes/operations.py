@@ -489,24 +489,21 @@ def quiz_summaries() -> list[QuizSummary]:
         .where(Quiz.archived.is_(False))
         .order_by(QuizVersion.title)
     ).all()
+    passed_user = db.case((QuizAttempt.passed.is_(True), QuizAttempt.user_id), else_=None)
     counts = {
-        quiz_id: (attempts, people)
-        for quiz_id, attempts, people in db.session.execute(
-            select(QuizAttempt.quiz_id, func.count(), func.count(QuizAttempt.user_id.distinct()))
+        quiz_id: (attempts, people, passed)
+        for quiz_id, attempts, people, passed in db.session.execute(
+            select(
+                QuizAttempt.quiz_id,
+                func.count(),
+                func.count(QuizAttempt.user_id.distinct()),
+                func.count(passed_user.distinct()),
+            )
             .where(QuizAttempt.state == SUBMITTED)
             .group_by(QuizAttempt.quiz_id)
         )
     }
-    passed = dict(
-        db.session.execute(
-            select(QuizAttempt.quiz_id, func.count(QuizAttempt.user_id.distinct()))
-            .where(QuizAttempt.passed.is_(True))
-            .group_by(QuizAttempt.quiz_id)
-        ).all()
-    )
-    return [
-        QuizSummary(q, *counts.get(q.id, (0, 0)), passed.get(q.id, 0)) for q in quizzes
-    ]
+    return [QuizSummary(q, *counts.get(q.id, (0, 0, 0))) for q in quizzes]
 
 
 def people_results_query(quiz: Quiz):
@@ -553,19 +550,28 @@ class QuestionStat:
 def question_stats(quiz: Quiz) -> list[QuestionStat]:
     """Per question (by its stable id, across versions): how many drew it and how many
     answered it right; the least often right first, so confusing questions stand out."""
-    rows = db.session.execute(
-        select(
-            QuizQuestion.qid,
-            func.count(),
-            func.sum(db.case((QuizResponse.correct.is_(True), 1), else_=0)),
-        )
-        .join(QuizQuestion, QuizQuestion.id == QuizResponse.question_id)
-        .join(QuizVersion, QuizVersion.id == QuizQuestion.version_id)
-        .where(QuizVersion.quiz_id == quiz.id)
-        .group_by(QuizQuestion.qid)
-    ).all()
+    qids = dict(
+        db.session.execute(
+            select(QuizQuestion.id, QuizQuestion.qid)
+            .join(QuizVersion, QuizVersion.id == QuizQuestion.version_id)
+            .where(QuizVersion.quiz_id == quiz.id)
+        ).all()
+    )
+    totals: dict[str, list[int]] = {}
+    # An index-only read of (question_id, correct) for this quiz's questions.
+    for question_id, drawn, right in db.session.execute(
+        select(QuizResponse.question_id, func.count(), func.sum(db.cast(QuizResponse.correct, db.Integer)))
+        .where(QuizResponse.question_id.in_(list(qids)))
+        .group_by(QuizResponse.question_id)
+    ):
+        total = totals.setdefault(qids[question_id], [0, 0])
+        total[0] += drawn
+        total[1] += int(right or 0)
     texts = {q.qid: q.text for q in quiz.current_version.questions}
-    stats = [QuestionStat(qid, texts.get(qid, "(no longer in the quiz)"), n, int(r or 0)) for qid, n, r in rows]
+    stats = [
+        QuestionStat(qid, texts.get(qid, "(no longer in the quiz)"), n, r)
+        for qid, (n, r) in totals.items()
+    ]
     stats.sort(key=lambda s: (s.right / s.drawn if s.drawn else 1, s.qid))
     return stats
 

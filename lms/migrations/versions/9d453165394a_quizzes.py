@@ -36,7 +36,7 @@ def upgrade():
     sa.UniqueConstraint('user_id', 'quiz_id', 'number', name=op.f('uq_quiz_attempt_user_id'))
     )
     with op.batch_alter_table('quiz_attempt', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_quiz_attempt_quiz_id'), ['quiz_id', 'user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_quiz_attempt_quiz_id'), ['quiz_id', 'user_id', 'state', 'passed', 'score', 'submitted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_quiz_attempt_version_id'), ['version_id'], unique=False)
 
     op.create_table('quiz_review',
