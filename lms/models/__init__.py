@@ -11,6 +11,14 @@ from .content import (
     QuizQuestion,
     QuizVersion,
 )
+from .evidence import (
+    Attestation,
+    Declaration,
+    Evidence,
+    EvidenceStatus,
+    IssuedCertificate,
+    PolicyAcknowledgement,
+)
 from .people import (
     CATEGORIES,
     CATEGORY_LABELS,
@@ -29,16 +37,22 @@ from .types import UTCDateTime, utcnow
 __all__ = [
     "CATEGORIES",
     "CATEGORY_LABELS",
+    "Attestation",
     "AuditEvent",
     "Completion",
     "Course",
     "CourseImage",
     "CourseVersion",
+    "Declaration",
+    "Evidence",
+    "EvidenceStatus",
+    "IssuedCertificate",
     "Lesson",
     "LessonRead",
     "OrgSetting",
     "OutboxMessage",
     "Permission",
+    "PolicyAcknowledgement",
     "Quiz",
     "QuizAttempt",
     "QuizQuestion",

@@ -218,6 +218,9 @@ class Completion(db.Model):
     course_version_id: Mapped[int | None] = mapped_column(ForeignKey("course_version.id"))
     note: Mapped[str | None] = mapped_column(Text)  # e.g. an imported record's note
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # who imported it
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))  # a verified upload
+    attestation_id: Mapped[int | None] = mapped_column(ForeignKey("attestation.id"))
+    acknowledgement_id: Mapped[int | None] = mapped_column(ForeignKey("policy_acknowledgement.id"))
     # the quiz attempt that passed (at most one completion per attempt)
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("quiz_attempt.id"), unique=True)
 
