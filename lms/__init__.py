@@ -74,6 +74,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .courses import bp as courses_bp
     from .errors import bp as errors_bp
+    from .evidence import bp as evidence_bp
     from .main import bp as main_bp
     from .oversight import bp as oversight_bp
     from .people import bp as people_bp
@@ -88,6 +89,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(courses_bp)
     app.register_blueprint(oversight_bp)
     app.register_blueprint(records_bp)
+    app.register_blueprint(evidence_bp)
     app.register_blueprint(quizzes_bp)
 
     from . import maintenance  # noqa: F401  (registers `lms backup`)

@@ -104,6 +104,20 @@ def _sync_or_exit() -> None:
         )
 
 
+@lms_group.command("verify-attestations")
+def verify_attestations_command() -> None:
+    """Re-check the hash chain of Directors' self-certifications; exit 1 when it is broken."""
+    from .evidence.attestations import verify_all
+
+    count, problems = verify_all()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        click.echo(f"The chain of {count} self-certifications is BROKEN: {len(problems)} problem(s).", err=True)
+        raise SystemExit(1)
+    click.echo(f"{count} self-certification{'' if count == 1 else 's'} checked; the chain is intact.")
+
+
 @lms_group.command("import-gift")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--slug", required=True, help="The quiz's name: the pack is written to DIR/SLUG.toml.")

@@ -61,4 +61,23 @@ ROUTES: dict[str, str] = {
     # records
     "records.import_records_page": "lead",
     "records.remind": "lead",
+    # evidence
+    "evidence.upload_certificate": "learner",
+    "evidence.list_my_evidence": "learner",
+    "evidence.withdraw_evidence": "learner",
+    "evidence.download_evidence": "learner",
+    "evidence.list_pending": "lead",
+    "evidence.review_evidence": "lead",
+    "evidence.verify_evidence": "lead",
+    "evidence.reject_evidence": "lead",
+    "evidence.self_certify": "learner",
+    "evidence.list_attestations": "director",
+    "evidence.show_attestation": "learner",
+    "evidence.edit_declaration": "admin",
+    "evidence.acknowledge_policy": "learner",
+    "evidence.list_certificates": "learner",
+    "evidence.download_plan_certificate": "learner",
+    "evidence.download_course_certificate": "learner",
+    "evidence.find_certificate": "public",
+    "evidence.verify_certificate": "public",
 }

@@ -1,5 +1,5 @@
-"""Next actions for the kinds whose pages exist: courses, policies (their course) and
-external certificates (the official course page)."""
+"""Next actions for the kinds whose pages exist: courses, policies (their course, where the
+acknowledgement is) and external certificates (the official course page, then the upload)."""
 
 from __future__ import annotations
 
@@ -32,13 +32,17 @@ def policy_action(item: Item) -> Action | None:
     )
     if slug is None:
         return None
-    label = "Read the policy again" if item.status is Status.COMPLETE else "Read and acknowledge the policy"
-    return Action(label, url_for("courses.show_course", slug=slug))
+    if item.status is Status.COMPLETE:
+        return Action("Read the policy again", url_for("courses.show_course", slug=slug))
+    return Action("Read and acknowledge the policy", url_for("courses.show_course", slug=slug, _anchor="acknowledge"))
 
 
 @register_action("certificate")
 def certificate_action(item: Item) -> Action | None:
     cert = current_plan().certificate_types.get(item.ref)
-    if cert is None or item.status in (Status.COMPLETE, Status.PENDING):
+    if cert is None or item.status is Status.COMPLETE:
         return None
-    return Action(f"Take the course on the {cert.provider} site", str(cert.url))
+    if item.status is Status.PENDING:
+        return Action("See your uploaded certificate", url_for("evidence.list_my_evidence"))
+    upload = Action("Upload your certificate", url_for("evidence.upload_certificate", ref=item.ref))
+    return Action(f"Take the course on the {cert.provider} site", str(cert.url), more=(upload,))

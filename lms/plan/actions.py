@@ -15,6 +15,7 @@ from .compliance import Item
 class Action:
     label: str
     url: str
+    more: tuple[Action, ...] = ()  # further steps, shown after the main one
 
 
 ActionProvider = Callable[[Item], Action | None]

@@ -1,0 +1,63 @@
+"""Journey 3: a Director reads the declaration, ticks what they completed, re-enters their
+password and self-certifies; the record is then in the Directors' history."""
+
+import re
+
+from playwright.sync_api import expect
+
+from lms.models import Permission
+
+from ..factories import make_user
+
+PASSWORD = "a director's passphrase"
+
+
+def sign_in(page, url, email, password):
+    page.goto(f"{url}/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_director_self_certifies(live_server, page):
+    make_user(name="Dana Director", email="dana@ecpt.example", categories=("director",),
+              permission=Permission.DIRECTOR, password=PASSWORD)
+    sign_in(page, live_server.url, "dana@ecpt.example", PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_have_text("My training")
+
+    item = page.locator("li.requirement", has_text="Directors' yearly Prevent self-certification")
+    item.get_by_role("link", name=re.compile("^Make your self-certification")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Self-certification")
+    expect(page.locator("blockquote.declaration")).to_contain_text("As a Director of")
+    expect(page.get_by_text("Declaration version 1")).to_be_visible()
+
+    # Nothing ticked and no password: the error summary names both, linked to the fields.
+    page.get_by_role("button", name="Make the declaration").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Select the training you confirm you have completed")
+    expect(summary).to_contain_text("Enter your password to confirm that this is you")
+
+    page.get_by_label("Prevent for Directors", exact=True).check()
+    page.get_by_label("Home Office Prevent awareness e-learning").check()
+    page.get_by_label("Your password").fill("not the password at all")
+    page.get_by_role("button", name="Make the declaration").click()
+    expect(page.get_by_role("alert")).to_contain_text("The password is not right")
+
+    expect(page.get_by_label("Prevent for Directors", exact=True)).to_be_checked()
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Make the declaration").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("My training")
+    expect(page.get_by_role("status").first).to_contain_text("Your self-certification is recorded")
+    item = page.locator("li.requirement", has_text="Directors' yearly Prevent self-certification")
+    expect(item.locator(".tag")).to_have_text("Complete")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Self-certifications").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Directors’ self-certifications")
+    row = page.locator("tr", has_text="Dana Director")
+    expect(row).to_contain_text("Current")
+    expect(row).to_contain_text("2 of")
+    row.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Self-certification by Dana Director")
+    expect(page.get_by_text("HeadlessChrome", exact=False).first).to_be_visible()
+    expect(page.locator("table")).to_contain_text("Prevent for Directors")

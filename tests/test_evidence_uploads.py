@@ -1,0 +1,216 @@
+"""External certificates: what uploads are refused, how they are stored and who may open them."""
+
+import hashlib
+import io
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.models import AuditEvent, Evidence
+
+from .evidence_helpers import PLAN, jpeg_bytes, pdf_bytes, png_bytes, text, upload
+
+
+@pytest.fixture
+def app_overrides(tmp_path):
+    path = tmp_path / "plan.toml"
+    path.write_text(PLAN)
+    return {"TRAINING_PLAN": str(path)}
+
+
+def stored() -> int:
+    return db.session.scalar(select(func.count()).select_from(Evidence))
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "content_type"),
+    [
+        (pdf_bytes(), "certificate.pdf", "application/pdf"),
+        (png_bytes(), "screenshot.png", "image/png"),
+        (jpeg_bytes(), "photo.jpg", "image/jpeg"),
+        # Recognised by content, not by name or declared type.
+        (png_bytes(), "named-wrongly.pdf", "application/pdf"),
+    ],
+)
+def test_a_good_file_is_stored_with_size_type_and_hash(client, auth, data, name, content_type):
+    me = auth.login_as("learner")
+    response = upload(client, data, name, content_type=content_type, number=" HO-123 ")
+    assert response.status_code == 302, text(response)
+    evidence = db.session.scalar(select(Evidence))
+    assert evidence.user_id == me.id and evidence.status == "pending"
+    assert evidence.size == len(data) and evidence.data == data
+    assert evidence.sha256 == hashlib.sha256(data).hexdigest()
+    assert evidence.mime == {b"%PDF": "application/pdf", b"\x89PNG": "image/png"}.get(data[:4], "image/jpeg")
+    assert evidence.certificate_date == date(2026, 1, 5) and evidence.certificate_number == "HO-123"
+    assert evidence.filename == name
+    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.target_id == str(evidence.id))) == "evidence.uploaded"
+
+
+def polyglot() -> bytes:
+    pdf = pdf_bytes()
+    cut = pdf.rindex(b"%%EOF")
+    return pdf[:cut] + b"<html><body><script>alert(document.cookie)</script></body></html>\n" + pdf[cut:]
+
+
+ATTACKS = {
+    "ELF executable renamed .pdf": (b"\x7fELF\x02\x01\x01\x00" + bytes(200), "certificate.pdf", "must be a PDF, PNG or JPEG"),
+    "Windows executable renamed .pdf": (b"MZ\x90\x00\x03\x00\x00\x00" + bytes(200) + b"PE\x00\x00", "certificate.pdf",
+                                        "must be a PDF, PNG or JPEG"),
+    "HTML renamed .pdf": (b"<!DOCTYPE html><html><script>alert(1)</script></html>", "certificate.pdf",
+                          "must be a PDF, PNG or JPEG"),
+    "HTML first, then a PDF": (b"<html><script>alert(1)</script></html>\n" + pdf_bytes(), "certificate.pdf",
+                               "must be a PDF, PNG or JPEG"),
+    "PDF polyglot with HTML": (polyglot(), "certificate.pdf", "also contains web page code"),
+    "PNG with HTML appended": (png_bytes() + b"<script>alert(1)</script>", "shot.png", "web page code"),
+    "empty file": (b"", "certificate.pdf", "The selected file is empty"),
+    "truncated PNG": (png_bytes()[:-12], "shot.png", "incomplete or damaged"),
+    "PNG with a damaged chunk": (png_bytes()[:40] + b"\x00" + png_bytes()[41:], "shot.png", "incomplete or damaged"),
+    "truncated JPEG": (jpeg_bytes()[:-60], "photo.jpg", "incomplete or damaged"),
+    "JPEG cut in its headers": (jpeg_bytes()[:30], "photo.jpg", "incomplete or damaged"),
+    "truncated PDF": (pdf_bytes()[:-300], "certificate.pdf", "PDF is incomplete"),
+    "name with folders": (pdf_bytes(), "../../etc/certificate.pdf", "must not contain folder names"),
+    "name with Windows folders": (pdf_bytes(), "C:\\\\Users\\\\me\\\\certificate.pdf", "must not contain folder names"),
+    "name with a control character": (pdf_bytes(), "certi\x1bficate.pdf", "must not contain control characters"),
+    "name with a right-to-left override": (pdf_bytes(), "certificate\u202efdp.exe", "must not contain control characters"),
+}
+
+
+@pytest.mark.parametrize("attack", list(ATTACKS))
+def test_bad_files_get_a_clear_message_and_are_never_stored(client, auth, attack):
+    data, name, message = ATTACKS[attack]
+    auth.login_as("learner")
+    response = upload(client, data, name)
+    assert response.status_code == 200
+    page = text(response)
+    assert "There is a problem" in page and message in page, page
+    assert 'href="#file"' in response.get_data(as_text=True)  # the summary links to the field
+    assert stored() == 0
+
+
+def test_a_file_over_10_mb_is_refused_from_the_stream(client, auth):
+    auth.login_as("learner")
+    big = pdf_bytes()
+    big = big[:-6] + b"%" + bytes(10 * 1024 * 1024) + big[-6:]  # just over 10 MB, under the request cap
+    response = upload(client, big)
+    assert "must be smaller than 10 MB" in text(response)
+    assert stored() == 0
+
+
+def test_an_oversize_request_is_refused_before_its_body_is_read(client, auth):
+    auth.login_as("learner")
+
+    class Counting(io.RawIOBase):
+        read_so_far = 0
+
+        def readable(self):
+            return True
+
+        def seekable(self):
+            return True
+
+        def seek(self, pos, whence=0):  # the test client asks where the stream starts
+            return 0
+
+        def readinto(self, buffer):
+            n = min(len(buffer), 65536)
+            buffer[:n] = b"x" * n
+            Counting.read_so_far += n
+            return n
+
+    size = 50 * 1024 * 1024
+    response = client.post(
+        "/evidence/certificates/ho-awareness/upload",
+        input_stream=Counting(),
+        content_type="multipart/form-data; boundary=xyz",
+        environ_overrides={"CONTENT_LENGTH": str(size)},  # the client would otherwise measure the stream
+    )
+    assert response.status_code == 413
+    assert "must be smaller than 10 MB" in text(response)
+    assert Counting.read_so_far < 10 * 1024 * 1024
+    assert stored() == 0
+
+
+def test_the_certificate_date_must_not_be_in_the_future(client, auth):
+    auth.login_as("learner")
+    response = upload(client, pdf_bytes(), on=date.today() + timedelta(days=2))
+    assert "must be today or in the past" in text(response)
+    assert stored() == 0
+
+
+def test_an_unknown_certificate_type_is_not_found(client, auth):
+    auth.login_as("learner")
+    assert client.get("/evidence/certificates/nothing-like-it/upload").status_code == 404
+
+
+def test_the_same_file_twice_from_one_person_is_refused(client, auth):
+    auth.login_as("learner")
+    data = pdf_bytes()
+    assert upload(client, data).status_code == 302
+    response = upload(client, data, "again.pdf")
+    assert "You uploaded this file already" in text(response)
+    assert stored() == 1
+
+
+def test_the_same_file_from_a_second_person_is_flagged_as_possibly_shared(client, auth):
+    data = pdf_bytes("Shared certificate")
+    first = auth.login_as("learner", name="Ann First")
+    upload(client, data)
+    auth.login_as("learner", name="Bob Second")
+    assert upload(client, data).status_code == 302
+    rows = db.session.scalars(select(Evidence).order_by(Evidence.id)).all()
+    assert [e.possibly_shared for e in rows] == [True, True]
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "evidence.possibly_shared")) is not None
+    auth.login_as("lead")
+    queue = text(client.get("/evidence/queue"))
+    assert queue.count("Possibly shared") == 2
+    review = text(client.get(f"/evidence/{rows[1].id}/review"))
+    assert "This file may have been shared" in review and "Ann First" in review and first.email in review
+
+
+def test_the_file_is_served_as_an_attachment_only_to_owner_leads_and_admins(client, auth):
+    owner = auth.login_as("learner")
+    data = png_bytes()
+    upload(client, data, "shot.png")
+    evidence = db.session.scalar(select(Evidence))
+    url = f"/evidence/{evidence.id}/file"
+
+    response = client.get(url)
+    assert response.status_code == 200 and response.data == data
+    assert response.headers["Content-Disposition"] == f'attachment; filename="certificate-{evidence.id}.png"'
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert response.mimetype == "image/png"
+
+    for role, allowed in [("learner", False), ("director", False), ("lead", True), ("admin", True)]:
+        auth.login_as(role)
+        assert client.get(url).status_code == (200 if allowed else 403), role
+    auth.login(owner)
+    assert client.get(url).status_code == 200
+
+
+def test_my_training_links_to_the_official_course_and_the_upload_then_shows_pending(client, auth):
+    auth.login_as("learner")
+    page = text(client.get("/"))
+    assert "Take the course on the Home Office site" in page and "Upload your certificate" in page
+    html = client.get("/").get_data(as_text=True)
+    assert "https://www.example.gov.uk/prevent/awareness" in html
+    assert "/evidence/certificates/ho-awareness/upload" in html
+    upload(client, pdf_bytes())
+    page = text(client.get("/"))
+    assert "Awaiting verification" in page or "waiting to be checked" in page
+    assert "See your uploaded certificate" in page
+
+
+def test_the_size_limit_applies_before_the_csrf_check_reads_the_body(client, auth, app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    auth.login_as("learner")
+    response = client.post(
+        "/evidence/certificates/ho-awareness/upload",
+        data=b"x" * 100,
+        content_type="multipart/form-data; boundary=xyz",
+        environ_overrides={"CONTENT_LENGTH": str(11 * 1024 * 1024)},
+    )
+    assert response.status_code == 413 and "must be smaller than 10 MB" in text(response)
