@@ -49,7 +49,7 @@ def backup_command(path: Path) -> None:
         click.echo("Restore: stop the app, copy the file to the instance folder as lms.sqlite3, start it again.")
         return
     if url.get_backend_name() == "postgresql":
-        safe = url.set(password="***") if url.password else url
+        safe = url.set(password="***") if url.password else url  # noqa: S106 -- a mask, not a password
         click.echo(
             "This LMS stores its data in PostgreSQL, which backs itself up consistently while the app\n"
             "runs. Use pg_dump, for example:\n\n"
