@@ -110,9 +110,11 @@ def _status_words(status: str) -> str:
     }.get(status, status)
 
 
-def pending_certificates(today: date) -> Iterable[tuple[int, str, str]]:
+def pending_certificates(today: date, user_ids: list[int] | None = None) -> Iterable[tuple[int, str, str]]:
     """PENDING_SOURCES entry: (person, "certificate", type) for each upload awaiting a lead."""
     q = select(Evidence.user_id, Evidence.certificate_ref).where(Evidence.status == EvidenceStatus.PENDING)
+    if user_ids is not None:
+        q = q.where(Evidence.user_id.in_(user_ids))
     return [(user_id, "certificate", ref) for user_id, ref in db.session.execute(q)]
 
 

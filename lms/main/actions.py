@@ -4,12 +4,10 @@ acknowledgement is) and external certificates (the official course page, then th
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy import select
 
-from ..extensions import db
-from ..models.content import Course, CourseVersion
 from ..plan.actions import Action, register_action
 from ..plan.compliance import Item
+from ..plan.content_cache import content_snapshot
 from ..plan.loader import current_plan
 from ..plan.status import Status
 
@@ -25,11 +23,7 @@ def course_action(item: Item) -> Action | None:
 
 @register_action("policy")
 def policy_action(item: Item) -> Action | None:
-    slug = db.session.scalar(
-        select(Course.slug)
-        .join(CourseVersion, Course.current_version_id == CourseVersion.id)
-        .where(Course.archived.is_(False), CourseVersion.policy_ref == item.ref)
-    )
+    slug = content_snapshot().policy_courses.get(item.ref)
     if slug is None:
         return None
     if item.status is Status.COMPLETE:

@@ -11,7 +11,7 @@ from ..dates import local_today
 from ..extensions import db
 from ..models import Permission
 from ..permissions import public, requires
-from ..plan.actions import next_action
+from ..plan.actions import next_actions
 from ..plan.loader import current_plan
 from ..plan.status import STATUS_ORDER
 from ..plan.transcript import transcript
@@ -41,7 +41,7 @@ def home():
         next_renewal=min(renewals) if renewals else None,
         completions=record.completions,
         record=record,
-        actions={i.key: next_action(i) for i in items},
+        actions=next_actions(items),
         certificate_types=plan.certificate_types,
         today=today,
         TAG=TAG,

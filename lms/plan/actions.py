@@ -19,17 +19,38 @@ class Action:
 
 
 ActionProvider = Callable[[Item], Action | None]
-ACTIONS: dict[str, ActionProvider] = {}
+BatchProvider = Callable[[list[Item]], dict[tuple[str, str], Action | None]]
+ACTIONS: dict[str, BatchProvider] = {}
 
 
-def register_action(kind: str) -> Callable[[ActionProvider], ActionProvider]:
-    def decorator(provider: ActionProvider) -> ActionProvider:
+def register_actions(kind: str) -> Callable[[BatchProvider], BatchProvider]:
+    """Register a provider that answers for all of a person's items of one kind at once, so
+    a page costs one query per kind rather than one per item."""
+
+    def decorator(provider: BatchProvider) -> BatchProvider:
         ACTIONS[kind] = provider
         return provider
 
     return decorator
 
 
-def next_action(item: Item) -> Action | None:
-    provider = ACTIONS.get(item.kind)
-    return provider(item) if provider else None
+def register_action(kind: str) -> Callable[[ActionProvider], ActionProvider]:
+    """Register a provider that needs nothing but the item itself."""
+
+    def decorator(provider: ActionProvider) -> ActionProvider:
+        ACTIONS[kind] = lambda items: {item.key: provider(item) for item in items}
+        return provider
+
+    return decorator
+
+
+def next_actions(items: list[Item]) -> dict[tuple[str, str], Action | None]:
+    by_kind: dict[str, list[Item]] = {}
+    for item in items:
+        by_kind.setdefault(item.kind, []).append(item)
+    actions: dict[tuple[str, str], Action | None] = {item.key: None for item in items}
+    for kind, group in by_kind.items():
+        provider = ACTIONS.get(kind)
+        if provider:
+            actions.update(provider(group))
+    return actions

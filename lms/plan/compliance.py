@@ -15,15 +15,17 @@ from sqlalchemy import String, func, select
 
 from ..extensions import db
 from ..models import CATEGORY_LABELS, User, UserCategory
-from ..models.content import Completion, Course, CourseVersion, Quiz, QuizVersion
+from ..models.content import Completion
+from .content_cache import content_snapshot
 from .plan import Plan
 from .status import Result, Status, evaluate_latest
 
 Key = tuple[str, str]  # (kind, ref)
 
 # Other modules add where pending evidence comes from (certificates awaiting verification):
-# each source is called with the date and returns (user_id, kind, ref) triples.
-PENDING_SOURCES: list[Callable[[date], Iterable[tuple[int, str, str]]]] = []
+# each source is called with the date and the people wanted (None: everyone) and returns
+# (user_id, kind, ref) triples.
+PENDING_SOURCES: list[Callable[[date, list[int] | None], Iterable[tuple[int, str, str]]]] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +116,8 @@ def load_facts(
     # The latest completion of each (person, kind, ref) on or before today, kept in Python:
     # one pass over the ledger is cheaper than GROUP BY here, and dates are read as text
     # on SQLite (one parse per distinct day).
-    policy_versions = _current_policies()
+    snapshot = content_snapshot()
+    policy_versions = snapshot.policies
     current_policy = {ref: version for ref, (version, _) in policy_versions.items()}
     latest: dict[tuple[int, str, str], date] = {}
     done_q = select(
@@ -137,18 +140,65 @@ def load_facts(
         if key not in latest or day > latest[key]:
             latest[key] = day
 
-    pending: set[tuple[int, str, str]] = set()
-    for source in PENDING_SOURCES:
-        pending.update(t for t in source(today) if t[0] in chosen)
+    pending = _pending(today, list(chosen) if narrowed else None, chosen)
 
     return Facts(
         today=today,
         people=people,
         latest=latest,
         pending=pending,
-        titles=content_titles(),
+        titles=snapshot.titles,
         policy_effective={ref: effective for ref, (_, effective) in policy_versions.items()},
     )
+
+
+def _pending(today: date, user_ids: list[int] | None, chosen: set[int]) -> set[tuple[int, str, str]]:
+    pending: set[tuple[int, str, str]] = set()
+    for source in PENDING_SOURCES:
+        pending.update(t for t in source(today, user_ids) if t[0] in chosen)
+    return pending
+
+
+def facts_for_person(user: User, today: date) -> tuple[Facts, list[Completion]]:
+    """One person's facts, from the signed-in person already loaded and one ledger query;
+    also returns their completions, newest first, for the transcript beside the statuses.
+
+    The learner's own pages call this on every view, so it avoids the queries load_facts
+    needs for many people."""
+    person = Person(
+        user.id,
+        user.name,
+        user.email,
+        user.start_date,
+        user.active,
+        tuple(sorted((row.category, row.added_on) for row in user.category_rows)),
+    )
+    completions = list(
+        db.session.scalars(
+            select(Completion)
+            .where(Completion.user_id == user.id)
+            .order_by(Completion.completed_on.desc(), Completion.id.desc())
+        )
+    )
+    snapshot = content_snapshot()
+    latest: dict[tuple[int, str, str], date] = {}
+    for c in completions:
+        if c.completed_on > today:
+            continue
+        if c.kind == "policy" and snapshot.policies.get(c.ref, (None,))[0] != c.content_version:
+            continue
+        key = (user.id, c.kind, c.ref)
+        if key not in latest or c.completed_on > latest[key]:
+            latest[key] = c.completed_on
+    facts = Facts(
+        today=today,
+        people=[person],
+        latest=latest,
+        pending=_pending(today, [user.id], {user.id}),
+        titles=snapshot.titles,
+        policy_effective={ref: effective for ref, (_, effective) in snapshot.policies.items()},
+    )
+    return facts, completions
 
 
 def _date_reader():
@@ -168,27 +218,11 @@ def _date_reader():
 
 def _current_policies() -> dict[str, tuple[str, date]]:
     """ref -> (version label, effective date) of each active policy course's current version."""
-    q = (
-        select(CourseVersion.policy_ref, CourseVersion.policy_version, CourseVersion.policy_effective)
-        .join(Course, Course.current_version_id == CourseVersion.id)
-        .where(Course.archived.is_(False), CourseVersion.policy_ref.is_not(None))
-    )
-    return {ref: (version, effective) for ref, version, effective in db.session.execute(q)}
+    return content_snapshot().policies
 
 
 def content_titles() -> dict[Key, str]:
-    titles: dict[Key, str] = {}
-    q = select(Course.slug, CourseVersion.title, CourseVersion.policy_ref).join(
-        CourseVersion, Course.current_version_id == CourseVersion.id
-    )
-    for slug, title, policy_ref in db.session.execute(q):
-        titles[("course", slug)] = title
-        if policy_ref:
-            titles[("policy", policy_ref)] = title
-    q = select(Quiz.slug, QuizVersion.title).join(QuizVersion, Quiz.current_version_id == QuizVersion.id)
-    for slug, title in db.session.execute(q):
-        titles[("quiz", slug)] = title
-    return titles
+    return content_snapshot().titles
 
 
 def items_for(plan: Plan, facts: Facts, person: Person) -> list[Item]:

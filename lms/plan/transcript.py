@@ -5,12 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-
-from ..extensions import db
 from ..models import User
 from ..models.content import Completion
-from .compliance import Item, items_for, load_facts
+from .compliance import Item, facts_for_person, items_for
 from .plan import Plan
 
 
@@ -26,13 +23,8 @@ class Transcript:
 
 
 def transcript(plan: Plan, person: User, today: date) -> Transcript:
-    facts = load_facts(today, include_inactive=True, user_ids=[person.id])
-    items = items_for(plan, facts, facts.people[0]) if facts.people else []
-    completions = db.session.scalars(
-        select(Completion)
-        .where(Completion.user_id == person.id)
-        .order_by(Completion.completed_on.desc(), Completion.id.desc())
-    ).all()
+    facts, completions = facts_for_person(person, today)
+    items = items_for(plan, facts, facts.people[0])
     keys = {(c.kind, c.ref) for c in completions} | {i.key for i in items}
     titles = {key: plan.title_of(key[0], key[1], facts.titles) for key in keys}
     return Transcript(person, items, list(completions), titles)

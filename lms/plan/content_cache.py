@@ -1,0 +1,94 @@
+"""What the requirements engine needs to know about the content (titles, current policy
+versions, which course holds a policy, quiz ids), read once per content change.
+
+Every page that shows training statuses needs this; it only changes when `lms sync-content`
+stores a new version or archives a pack. So each process keeps one snapshot and checks a
+single cheap "has the content changed" query per use instead of re-reading it all.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import date
+
+from flask import g, has_request_context
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import AuditEvent
+from ..models.content import Course, CourseVersion, Quiz, QuizVersion
+
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class ContentSnapshot:
+    titles: dict[Key, str]
+    policies: dict[str, tuple[str, date]]  # ref -> (current version label, effective date)
+    policy_courses: dict[str, str]  # policy ref -> the course slug that carries it
+    quiz_ids: dict[str, int]  # active quizzes by slug
+
+
+_lock = threading.Lock()
+_cached: dict[tuple[str, tuple], ContentSnapshot] = {}
+
+
+def _stamp() -> tuple:
+    """Changes whenever a sync adds a version, switches one back, or archives a pack."""
+    row = db.session.execute(
+        select(
+            select(func.max(CourseVersion.id)).scalar_subquery(),
+            select(func.max(QuizVersion.id)).scalar_subquery(),
+            select(func.max(AuditEvent.id)).where(AuditEvent.action == "content.sync").scalar_subquery(),
+            select(func.count()).select_from(Course).where(Course.archived.is_(False)).scalar_subquery(),
+            select(func.count()).select_from(Quiz).where(Quiz.archived.is_(False)).scalar_subquery(),
+        )
+    ).one()
+    return tuple(row)
+
+
+def content_snapshot() -> ContentSnapshot:
+    """The snapshot, checked for changes once per request (or per call outside one)."""
+    if has_request_context() and "content_snapshot" in g:
+        return g.content_snapshot
+    key = (str(db.engine.url), _stamp())
+    snapshot = _cached.get(key)
+    if snapshot is None:
+        snapshot = _load()
+        with _lock:
+            _cached.clear()
+            _cached[key] = snapshot
+    if has_request_context():
+        g.content_snapshot = snapshot
+    return snapshot
+
+
+def _load() -> ContentSnapshot:
+    titles: dict[Key, str] = {}
+    policies: dict[str, tuple[str, date]] = {}
+    policy_courses: dict[str, str] = {}
+    q = select(
+        Course.slug,
+        Course.archived,
+        CourseVersion.title,
+        CourseVersion.policy_ref,
+        CourseVersion.policy_version,
+        CourseVersion.policy_effective,
+    ).join(CourseVersion, Course.current_version_id == CourseVersion.id)
+    for slug, archived, title, ref, version, effective in db.session.execute(q):
+        titles[("course", slug)] = title
+        if ref:
+            titles[("policy", ref)] = title
+            if not archived:
+                policies[ref] = (version, effective)
+                policy_courses[ref] = slug
+    quiz_ids = {}
+    q = select(Quiz.id, Quiz.slug, Quiz.archived, QuizVersion.title).join(
+        QuizVersion, Quiz.current_version_id == QuizVersion.id
+    )
+    for quiz_id, slug, archived, title in db.session.execute(q):
+        titles[("quiz", slug)] = title
+        if not archived:
+            quiz_ids[slug] = quiz_id
+    return ContentSnapshot(titles, policies, policy_courses, quiz_ids)
