@@ -172,6 +172,9 @@ def export_gift_command(slug: str, out_file: Path | None) -> None:
 
 
 def main() -> None:
+    """The `lms` console script. Building the app first imports every area, and so registers
+    each area's commands on the group before Click reads the command line."""
     from . import create_app
 
-    lms_group.main(obj=ScriptInfo(create_app=create_app), prog_name="lms")
+    app = create_app()
+    lms_group.main(obj=ScriptInfo(create_app=lambda: app), prog_name="lms")

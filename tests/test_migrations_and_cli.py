@@ -69,3 +69,18 @@ def test_init_prints_a_setup_link_until_an_admin_exists(database_url, tmp_path):
         assert app.test_client().get(path).status_code == 404
         db.engine.dispose()
     _empty(app)
+
+
+def test_console_script_knows_every_command(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    lms = Path(sys.executable).parent / "lms"
+    env = {**os.environ, "LMS_INSTANCE_PATH": str(tmp_path / "instance")}
+    result = subprocess.run([str(lms), "--help"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    for command in ("init", "sync-content", "check-plan", "report", "import-records", "send-reminders",
+                    "import-roster", "purge-leavers", "backup", "import-gift", "export-gift", "verify-attestations"):
+        assert f"  {command} " in result.stdout, command
