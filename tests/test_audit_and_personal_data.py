@@ -209,3 +209,26 @@ def test_purge_rejects_a_bad_period(runner):
     result = runner.invoke(args=["lms", "purge-leavers", "--older-than", "0"])
     assert result.exit_code != 0
 
+
+
+def test_export_holds_evidence_files_attempts_and_acknowledgements(client, auth):
+    import hashlib
+
+    from lms.models.evidence import Evidence, PolicyAcknowledgement
+
+    auth.login_as("admin")
+    person = make_user(name="Siân Evans", email="sian@example.org")
+    data = b"%PDF-1.4\n% a certificate\n%%EOF\n"
+    db.session.add(Evidence(user_id=person.id, certificate_ref="home-office-prevent-awareness", filename="cert.pdf",
+                            mime="application/pdf", size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data,
+                            certificate_date=date(2026, 1, 5), status="pending"))
+    db.session.add(PolicyAcknowledgement(user_id=person.id, policy_ref="ecpt-prevent-policy", policy_version="2026.1",
+                                         statement="I have read it.", acknowledged_on=date(2026, 2, 1), address="10.0.0.1"))
+    db.session.commit()
+    archive = zipfile.ZipFile(io.BytesIO(_export(client, person).data))
+    evidence = json.loads(archive.read("evidence.json"))
+    assert evidence[0]["filename"] == "cert.pdf" and evidence[0]["certificate_date"] == "2026-01-05"
+    assert archive.read(evidence[0]["file"]) == data
+    assert json.loads(archive.read("policy_acknowledgements.json"))[0]["policy_version"] == "2026.1"
+    assert json.loads(archive.read("quiz_attempts.json")) == []
+    assert json.loads(archive.read("attestations.json")) == []

@@ -12,4 +12,4 @@ bp = Blueprint("evidence", __name__)
 if pending_certificates not in PENDING_SOURCES:
     PENDING_SOURCES.append(pending_certificates)
 
-from . import actions, routes  # noqa: E402,F401
+from . import actions, personal_data, routes  # noqa: E402,F401

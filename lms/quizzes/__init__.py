@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("quizzes", __name__)
 
-from . import actions, routes  # noqa: E402,F401
+from . import actions, personal_data, routes  # noqa: E402,F401
