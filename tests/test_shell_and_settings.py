@@ -211,3 +211,28 @@ def test_readme_documents_every_setting():
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     for setting in SETTINGS:
         assert f"`LMS_{setting.name}`" in readme, setting.name
+
+
+def test_every_post_route_refuses_a_missing_csrf_token(csrf_app):
+    """Whatever the route, a POST without the CSRF token changes nothing and answers 400."""
+    from werkzeug.routing import IntegerConverter
+
+    from lms.models import Permission
+    from tests.factories import make_user
+
+    client = csrf_app.test_client()
+    user = make_user(permission=Permission.ADMIN)
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user.session_token
+    posts = [rule for rule in csrf_app.url_map.iter_rules() if "POST" in rule.methods]
+    assert len(posts) > 20
+    before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    for rule in posts:
+        values = {name: 1 if isinstance(conv, IntegerConverter) else "x" for name, conv in rule._converters.items()}
+        with csrf_app.test_request_context():
+            from flask import url_for
+
+            url = url_for(rule.endpoint, **values)
+        response = client.post(url, data={"name": "x", "email": "x@example.org"})
+        assert response.status_code == 400, f"{rule.endpoint}: {response.status_code}"
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
