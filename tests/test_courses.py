@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -274,3 +275,45 @@ def test_a_read_recorded_by_a_concurrent_request_is_not_recorded_twice(app, auth
     assert operations.mark_read(user, course, lesson) is None
     monkeypatch.undo()
     assert reads() == 1
+
+
+RENEWING_PLAN = """
+warning_days = 30
+[[requirements]]
+ref = "alpha"
+kind = "course"
+categories = ["staff"]
+due_days = 28
+renew_months = 12
+"""
+
+
+def test_a_course_due_for_renewal_is_renewed_by_reading_it_again(app, client, auth, synced, tmp_path):
+    """Regression: a renewing course once stayed "Completed" with every lesson read, so
+    reading it again recorded nothing and the requirement could only lapse."""
+    plan = tmp_path / "renewing-plan.toml"
+    plan.write_text(RENEWING_PLAN)
+    app.config["TRAINING_PLAN"] = str(plan)
+    user = auth.login_as("learner", categories=("staff",))
+    for slug in ("first", "second", "third"):
+        client.post(f"/courses/alpha/lessons/{slug}/read", data={"content_hash": _hash(slug)})
+    [first] = completions(user)
+    page = text(client.get("/courses/alpha"))
+    assert "Completed" in page and "Time to renew" not in page
+
+    then = date.today() - timedelta(days=350)  # valid for 15 more days: inside the warning window
+    first.completed_on = then
+    db.session.commit()
+    page = text(client.get("/courses/alpha"))
+    assert "Time to renew this course" in page and "0 of 3 lessons read (0%)" in page
+    assert 'action="/courses/alpha/lessons/first/read"' in text(client.get("/courses/alpha/lessons/first"))
+
+    for slug in ("first", "second"):
+        client.post(f"/courses/alpha/lessons/{slug}/read", data={"content_hash": _hash(slug)})
+    assert len(completions(user)) == 1 and "2 of 3 lessons read" in text(client.get("/courses/alpha"))
+    client.post("/courses/alpha/lessons/third/read", data={"content_hash": _hash("third")})
+    renewed = completions(user)
+    assert len(renewed) == 2 and renewed[1].completed_on == date.today()
+    page = text(client.get("/courses/alpha"))
+    assert "Completed" in page and "3 of 3 lessons read (100%)" in page and "Time to renew" not in page
+    assert reads() == 3  # the same rows, read again

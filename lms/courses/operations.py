@@ -4,16 +4,19 @@ recording a course's completion in the ledger."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from ..dates import local_today
 from ..extensions import db
 from ..models import Completion, Course, CourseVersion, Lesson, LessonRead, Quiz, User
+from ..models.types import utcnow
 from ..plan.loader import current_plan
+from ..plan.status import add_months
 
 
 def required_course_slugs(user: User) -> set[str]:
@@ -32,6 +35,9 @@ class Progress:
     read: set[str]  # content hashes of this course's lessons the person has read
     required: bool = False
     completions: list[Completion] = field(default_factory=list)  # newest first
+    # The completion being renewed, while the plan asks the person to read the course again
+    # (it lapses within the warning window, or has lapsed): only reads after it count.
+    renewing: Completion | None = None
 
     @property
     def total(self) -> int:
@@ -130,22 +136,48 @@ def list_courses(user: User) -> list[Progress]:
     ]
 
 
+def renewal_due(user: User, slug: str, completions: list[Completion]) -> Completion | None:
+    """The latest completion of this course when the person's plan asks them to renew it now
+    (it lapses within the plan's warning window, or has lapsed); otherwise None."""
+    plan = current_plan()
+    terms = next(
+        (t for t in plan.terms_for(frozenset(user.categories)) if t.kind == "course" and t.ref == slug), None
+    )
+    if terms is None or terms.renew_months is None:
+        return None
+    today = local_today()
+    latest = max(
+        (c for c in completions if c.completed_on <= today), key=lambda c: (c.completed_on, c.id), default=None
+    )
+    if latest is None:
+        return None
+    if today < add_months(latest.completed_on, terms.renew_months) - timedelta(days=plan.warning_days):
+        return None
+    return latest
+
+
 def course_progress(user: User, course: Course) -> Progress:
     version = course.current_version
-    read = set(
-        db.session.scalars(
-            select(LessonRead.content_hash).where(
-                LessonRead.user_id == user.id, LessonRead.course_id == course.id
-            )
+    completions = _completions(user, course.slug)
+    renewing = renewal_due(user, course.slug, completions)
+    rows = db.session.execute(
+        select(LessonRead.content_hash, LessonRead.read_at).where(
+            LessonRead.user_id == user.id, LessonRead.course_id == course.id
         )
-    )
+    ).all()
+    if renewing is not None:
+        # A renewal is a fresh read: lessons read before the completion it renews do not count.
+        since = renewing.recorded_at
+        rows = [r for r in rows if r.read_at > since]
+        completions = [c for c in completions if c.recorded_at > since]
     return Progress(
         course=course,
         version=version,
         lesson_hashes=[lesson.content_hash for lesson in version.lessons],
-        read=read,
+        read={r.content_hash for r in rows},
         required=course.slug in required_course_slugs(user),
-        completions=_completions(user, course.slug),
+        completions=completions,
+        renewing=renewing,
     )
 
 
@@ -188,6 +220,11 @@ def mark_read(user: User, course: Course, lesson: Lesson) -> Completion | None:
                 )
         except IntegrityError:
             pass  # the same person's other request recorded it a moment ago
+    elif renewal_due(user, course.slug, _completions(user, course.slug)) is not None:
+        # Read again to renew the course: the read counts from now.
+        db.session.execute(
+            update(LessonRead).where(LessonRead.id == exists).values(read_at=utcnow(), lesson_id=lesson.id)
+        )
     progress = course_progress(user, course)
     completion = None
     if progress.complete and progress.completion is None:
