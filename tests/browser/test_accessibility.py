@@ -82,6 +82,17 @@ def test_pages_pass_axe_and_reflow(live_server, organisation, page):
     page.goto(f"{base}/courses/prevent-awareness")
     lesson = page.locator("a[href*='/lessons/']").first.get_attribute("href")
     check(page, base + lesson, failures)
+    for path in ("/quizzes/prevent-awareness", "/evidence", "/evidence/certificates/home-office-prevent-awareness/upload",
+                 "/certificates", "/verify", "/verify/NOTAREALCODE1"):
+        check(page, base + path, failures)
+    # The quiz itself: the answer form, then the result with feedback.
+    page.goto(f"{base}/quizzes/prevent-awareness")
+    page.get_by_role("button", name="Start the quiz").click()
+    check(page, page.url, failures)
+    page.get_by_role("button", name="Submit answers").click()  # all unanswered: the warning step
+    problems = serious_violations(page)
+    if problems:
+        failures.append(f"quiz with unanswered warning: {problems}")
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, base, "admin@example.org")
@@ -101,6 +112,11 @@ def test_pages_pass_axe_and_reflow(live_server, organisation, page):
         "/admin/outbox",
         "/admin/training-plan",
         "/records/import",
+        "/evidence/queue",
+        "/self-certifications",
+        "/admin/declaration",
+        "/quiz-results",
+        "/quiz-results/prevent-awareness",
     ):
         check(page, base + path, failures)
 
