@@ -164,6 +164,13 @@ def generate(app, people: int, attempts: int, seed: int = 7) -> dict[str, float]
         db.session.commit()
         timings["evidence_s"] = time.perf_counter() - started
         if db.engine.dialect.name == "postgresql":
+            # Rows were written with explicit ids: move each sequence past them.
+            for table in ("user", "quiz_attempt"):
+                db.session.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                         f"(SELECT coalesce(max(id), 1) FROM \"{table}\"))")
+                )
+            db.session.commit()
             with db.engine.begin() as conn:
                 conn.execute(text("ANALYZE"))
         else:
