@@ -147,3 +147,14 @@ def test_unknown_refs_are_named():
 def test_missing_plan_file_is_named(tmp_path):
     with pytest.raises(PlanError, match="cannot read the training plan"):
         read_plan(tmp_path / "nope.toml")
+
+
+def test_a_person_sees_the_title_of_the_entry_that_applies_to_them():
+    text = GOOD.replace('ref = "prevent-awareness"\nkind = "course"\ncategories = ["contractor"]',
+                        'ref = "prevent-awareness"\nkind = "course"\ntitle = "Contractor refresher"\ncategories = ["contractor"]')
+    text = text.replace('ref = "prevent-awareness"\nkind = "course"\ncategories = ["staff", "trainer"]',
+                        'ref = "prevent-awareness"\nkind = "course"\ntitle = "Full induction"\ncategories = ["staff", "trainer"]')
+    plan = parse_plan(text, Path("plan.toml"))
+    (contractor,) = [r for r in plan.for_person({"contractor": date(2026, 1, 1)}) if r.kind == "course"]
+    (staff,) = [r for r in plan.for_person({"staff": date(2026, 1, 1)}) if r.kind == "course"]
+    assert contractor.title == "Contractor refresher" and staff.title == "Full induction"

@@ -241,7 +241,7 @@ def items_for(plan: Plan, facts: Facts, person: Person) -> list[Item]:
             applies, terms.due_days, terms.renew_months, latest.get(fact), fact in pending, today, warning
         )
         items.append(
-            Item(kind, ref, titles[terms.key], terms.due_days, terms.renew_months, applies, result, terms.key, result.status)
+            Item(kind, ref, terms.title or titles[terms.key], terms.due_days, terms.renew_months, applies, result, terms.key, result.status)
         )
     return items
 

@@ -91,6 +91,7 @@ class Terms:
     due_days: int
     renew_months: int | None
     asking: frozenset[str]  # the categories whose entries ask for it
+    title: str | None = None  # the title of the first of those entries that gives one
 
     @property
     def key(self) -> tuple[str, str]:
@@ -143,7 +144,9 @@ class Plan:
             key = (entry.kind, entry.ref)
             old = merged.get(key)
             if old is None:
-                merged[key] = Terms(entry.kind, entry.ref, entry.due_days, entry.renew_months, frozenset(asking))
+                merged[key] = Terms(
+                    entry.kind, entry.ref, entry.due_days, entry.renew_months, frozenset(asking), entry.title
+                )
             else:
                 merged[key] = Terms(
                     old.kind,
@@ -151,6 +154,7 @@ class Plan:
                     min(old.due_days, entry.due_days),
                     _stricter_renewal(old.renew_months, entry.renew_months),
                     old.asking | asking,
+                    old.title or entry.title,
                 )
         result = tuple(merged.values())
         self._terms_cache[categories] = result
@@ -168,7 +172,7 @@ class Plan:
             Requirement(
                 t.kind,
                 t.ref,
-                self.title_of(t.kind, t.ref, titles),
+                t.title or self.title_of(t.kind, t.ref, titles),
                 t.due_days,
                 t.renew_months,
                 min(held[c] for c in t.asking),

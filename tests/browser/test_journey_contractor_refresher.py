@@ -21,8 +21,8 @@ from .journey_helpers import answer_quiz, outbox, read_every_lesson, requirement
 
 PASSWORD = "a contractor's passphrase"
 # One item may serve several categories; it shows the plan's first title for it.
-COURSE = "Yearly Prevent refresher"
-QUIZ = "Yearly Prevent refresher quiz"
+COURSE = "Prevent refresher"
+QUIZ = "Prevent refresher quiz"
 COURSE_PAGE = "Prevent refresher"
 POLICY = "Acknowledge the ECPT Prevent Policy"
 EMAIL = "cal@contractor.example"

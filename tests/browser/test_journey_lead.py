@@ -76,7 +76,7 @@ def test_the_safeguarding_lead_runs_the_training(live_server, page, tmp_path):
     page.get_by_role("link", name="Oscar Overdue").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Oscar Overdue")
     transcript = page.get_by_role("table").first
-    refresher = transcript.locator("tr", has_text="Yearly Prevent refresher (course)")
+    refresher = transcript.locator("tr", has_text="Prevent refresher (course)")
     expect(refresher).to_contain_text("Overdue")
     expect(refresher).to_contain_text(f"Overdue by 76 days (was due {long_date(today - timedelta(days=76))})")
     expect(page.get_by_text("Volunteer (from", exact=False)).to_be_visible()
@@ -152,7 +152,7 @@ def test_the_safeguarding_lead_runs_the_training(live_server, page, tmp_path):
     expect(page.get_by_role("status").first).to_contain_text("Reminders sent to 1 person.")
     mail = outbox("oscar@ecpt.example")
     assert len(mail) == 1 and mail[0].subject.startswith("Training reminder:")
-    assert "- Yearly Prevent refresher: overdue by 76 days" in mail[0].body
+    assert "- Prevent refresher: overdue by 76 days" in mail[0].body
 
     # -- Downloads the CSV and the PDF report for an inspection.
     with page.expect_download() as info:

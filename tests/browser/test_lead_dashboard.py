@@ -44,7 +44,7 @@ def test_my_training_changes_as_a_course_is_read(live_server, organisation, page
     sign_in(page, base, "nia@example.org")
     progress = page.get_by_text("Your progress:")
     expect(progress).to_contain_text("0 of")
-    refresher = page.locator(".requirement", has=page.get_by_role("heading", name="Yearly Prevent refresher", exact=True))
+    refresher = page.locator(".requirement", has=page.get_by_role("heading", name="Prevent refresher", exact=True))
     expect(refresher).to_contain_text("To do")
     refresher.get_by_role("link", name="Go to the course").click()
     page.locator("a[href*='/lessons/']").first.click()
@@ -55,10 +55,10 @@ def test_my_training_changes_as_a_course_is_read(live_server, organisation, page
         button.click()
     page.get_by_role("link", name="My training").click()
     expect(page.get_by_text("Your progress:")).to_contain_text("1 of")
-    refresher = page.locator(".requirement", has=page.get_by_role("heading", name="Yearly Prevent refresher", exact=True))
+    refresher = page.locator(".requirement", has=page.get_by_role("heading", name="Prevent refresher", exact=True))
     expect(refresher).to_contain_text("Complete")
     expect(refresher).to_contain_text("Valid until")
-    expect(page.get_by_role("table")).to_contain_text("Yearly Prevent refresher")
+    expect(page.get_by_role("table")).to_contain_text("Prevent refresher")
 
 
 def test_lead_filters_to_overdue_and_downloads_reports(live_server, organisation, page, tmp_path):
