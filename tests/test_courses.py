@@ -306,6 +306,8 @@ def test_a_course_due_for_renewal_is_renewed_by_reading_it_again(app, client, au
     db.session.commit()
     page = text(client.get("/courses/alpha"))
     assert "Time to renew this course" in page and "0 of 3 lessons read (0%)" in page
+    listing = text(client.get("/courses"))
+    assert "Time to renew" in listing and "0 of 3 lessons read (0%)" in listing and "Completed" not in listing
     assert 'action="/courses/alpha/lessons/first/read"' in text(client.get("/courses/alpha/lessons/first"))
 
     for slug in ("first", "second"):

@@ -114,26 +114,35 @@ def list_courses(user: User) -> list[Progress]:
         .order_by(Lesson.version_id, Lesson.position)
     ):
         hashes[version_id].append(content_hash)
-    reads: dict[int, set[str]] = {c.id: set() for c in courses}
-    for course_id, content_hash in db.session.execute(
-        select(LessonRead.course_id, LessonRead.content_hash).where(LessonRead.user_id == user.id)
+    reads: dict[int, list] = {c.id: [] for c in courses}
+    for course_id, content_hash, read_at in db.session.execute(
+        select(LessonRead.course_id, LessonRead.content_hash, LessonRead.read_at).where(LessonRead.user_id == user.id)
     ):
-        reads.setdefault(course_id, set()).add(content_hash)
+        reads.setdefault(course_id, []).append((content_hash, read_at))
     completions: dict[str, list[Completion]] = {}
     for completion in _completions(user):
         completions.setdefault(completion.ref, []).append(completion)
     required = required_course_slugs(user)
-    return [
-        Progress(
-            course=c,
-            version=c.current_version,
-            lesson_hashes=hashes[c.current_version_id],
-            read=reads[c.id],
-            required=c.slug in required,
-            completions=completions.get(c.slug, []),
+    listed = []
+    for c in courses:
+        done = completions.get(c.slug, [])
+        renewing = renewal_due(user, c.slug, done)
+        read = reads[c.id]
+        if renewing is not None:  # as on the course page: only reads since the completion count
+            read = [r for r in read if r[1] > renewing.recorded_at]
+            done = [d for d in done if d.recorded_at > renewing.recorded_at]
+        listed.append(
+            Progress(
+                course=c,
+                version=c.current_version,
+                lesson_hashes=hashes[c.current_version_id],
+                read={h for h, _ in read},
+                required=c.slug in required,
+                completions=done,
+                renewing=renewing,
+            )
         )
-        for c in courses
-    ]
+    return listed
 
 
 def renewal_due(user: User, slug: str, completions: list[Completion]) -> Completion | None:
