@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 
 from ..models.people import CATEGORIES
+from ..packs.errors import locate_line
 
 KINDS = ("course", "quiz", "certificate", "attestation", "policy")
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -189,34 +189,6 @@ def _stricter_renewal(a: int | None, b: int | None) -> int | None:
     return min(a, b)
 
 
-def _line_of(text: str, loc: tuple) -> int | None:
-    """Best line number for a pydantic error location such as ('requirements', 3, 'due_days')."""
-    lines = text.splitlines()
-    if not loc:
-        return None
-    if len(loc) >= 2 and isinstance(loc[1], int):
-        header = re.compile(rf"^\s*\[\[\s*{re.escape(str(loc[0]))}\s*\]\]")
-        seen = -1
-        for number, line in enumerate(lines, start=1):
-            if header.match(line):
-                seen += 1
-                if seen == loc[1]:
-                    if len(loc) >= 3:
-                        key = re.compile(rf"^\s*{re.escape(str(loc[2]))}\s*=")
-                        for offset, later in enumerate(lines[number:], start=number + 1):
-                            if later.lstrip().startswith("[") and not later.lstrip().startswith("[="):
-                                break
-                            if key.match(later):
-                                return offset
-                    return number
-        return None
-    key = re.compile(rf"^\s*{re.escape(str(loc[0]))}\s*=")
-    for number, line in enumerate(lines, start=1):
-        if key.match(line):
-            return number
-    return None
-
-
 def _describe(loc: tuple, data: dict) -> str:
     if len(loc) >= 2 and isinstance(loc[1], int):
         table = data.get(loc[0], [])
@@ -241,7 +213,7 @@ def parse_plan(text: str, source: Path) -> Plan:
         errors = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            line = _line_of(text, loc)
+            line = locate_line(text, loc)
             where = f"{source}:{line}" if line else str(source)
             message = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
@@ -254,7 +226,7 @@ def parse_plan(text: str, source: Path) -> Plan:
     seen_types = set()
     for number, cert in enumerate(parsed.certificate_types):
         if cert.ref in seen_types:
-            line = _line_of(text, ("certificate_types", number, "ref"))
+            line = locate_line(text, ("certificate_types", number, "ref"))
             errors.append(f"{source}:{line}: certificate type {cert.ref!r} is defined twice")
         seen_types.add(cert.ref)
     if errors:
@@ -280,7 +252,7 @@ def check_refs(plan: Plan, text: str, known: Mapping[str, Iterable[str]]) -> lis
         if entry.kind == "attestation":
             continue
         if entry.ref not in available.get(entry.kind, set()):
-            line = _line_of(text, ("requirements", number, "ref"))
+            line = locate_line(text, ("requirements", number, "ref"))
             choices = ", ".join(sorted(available.get(entry.kind, set()))) or "none loaded"
             errors.append(
                 f"{plan.source}:{line}: requirements entry {entry.ref!r} ({entry.kind}): "
