@@ -1,0 +1,134 @@
+"""The learner's and the Director's journeys with the keyboard alone: Tab to move, Enter to
+follow a link or press a button, Space to tick. No clicks, no focusing by script."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from playwright.sync_api import Page, expect
+
+from lms.models import Permission
+
+from ..factories import make_user
+
+PASSWORD = "a keyboard passphrase"
+
+
+def tab_to(page: Page, text: str, *, limit: int = 150) -> None:
+    """Press Tab until the focused element's text or label starts with `text`."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        found = page.evaluate(
+            """(wanted) => {
+                const el = document.activeElement;
+                if (!el) return false;
+                const label = el.labels && el.labels.length ? el.labels[0].textContent : "";
+                const own = (el.innerText || el.value || "").trim();
+                return own.startsWith(wanted) || label.trim().startsWith(wanted);
+            }""",
+            text,
+        )
+        if found:
+            return
+    raise AssertionError(f"Tab never reached {text!r}")
+
+
+def keyboard_sign_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    tab_to(page, "Email address")
+    page.keyboard.type(email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My training")
+
+
+def test_a_contractor_reads_the_refresher_and_takes_its_quiz_by_keyboard(live_server, page):
+    from lms.packs.operations import sync_content
+
+    sync_content()
+    make_user(name="Kit Keys", email="kit@example.org", categories=("contractor",),
+              start_date=date.today() - timedelta(days=2), password=PASSWORD)
+    base = live_server.url
+    keyboard_sign_in(page, base, "kit@example.org")
+
+    tab_to(page, "Go to the course")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("refresher")
+    tab_to(page, "Start")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    for _ in range(10):
+        if page.get_by_role("button", name="Mark as read and continue").count() == 0:
+            break
+        tab_to(page, "Mark as read and continue")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    tab_to(page, "My training")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    course = page.locator("li.requirement", has=page.get_by_role("heading", name="Prevent refresher", exact=True))
+    expect(course.locator(".tag")).to_have_text("Complete")
+
+    tab_to(page, "Start the quiz")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    tab_to(page, "Start the quiz")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Submit answers")).to_be_visible()
+    # Answer every question: Tab into each group and take its first option with Space.
+    groups = page.locator("fieldset").count()
+    for n in range(groups):
+        first = page.locator("fieldset").nth(n).locator("input").first
+        label = first.evaluate("el => el.labels[0].textContent.trim()")
+        tab_to(page, label)
+        page.keyboard.press("Space")
+    tab_to(page, "Submit answers")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("result", ignore_case=True)
+    expect(page.get_by_text("%").first).to_be_visible()
+
+
+def test_a_director_self_certifies_by_keyboard(live_server, page):
+    make_user(name="Dee Director", email="dee@example.org", categories=("director",),
+              permission=Permission.DIRECTOR, password=PASSWORD)
+    base = live_server.url
+    keyboard_sign_in(page, base, "dee@example.org")
+    tab_to(page, "Make your self-certification")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Self-certification")
+    tab_to(page, "Prevent for Directors")
+    page.keyboard.press("Space")
+    tab_to(page, "Your password")
+    page.keyboard.type(PASSWORD)
+    tab_to(page, "Make the declaration")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("status").first).to_contain_text("Your self-certification is recorded")
+
+
+def test_a_lead_filters_the_dashboard_to_overdue_by_keyboard(live_server, page):
+    from lms.packs.operations import sync_content
+
+    sync_content()
+    make_user(name="Oona Overdue", email="oona@example.org", categories=("volunteer",),
+              start_date=date.today() - timedelta(days=90))
+    make_user(name="Nell New", email="nell@example.org", categories=("volunteer",), start_date=date.today())
+    make_user(name="Lee Lead", email="lee@example.org", categories=("staff",), permission=Permission.LEAD,
+              password=PASSWORD)
+    keyboard_sign_in(page, live_server.url, "lee@example.org")
+    tab_to(page, "Dashboard")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    tab_to(page, "Any status")  # the Status select shows its current choice
+    page.keyboard.type("Overdue")
+    tab_to(page, "Apply filters")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    matrix = page.locator("table.matrix")
+    expect(matrix).to_contain_text("Oona Overdue")
+    expect(matrix).not_to_contain_text("Nell New")
