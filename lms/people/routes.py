@@ -105,6 +105,18 @@ def bulk_action():
 # --- one person --------------------------------------------------------------------------------
 
 
+def _apply(change, success: str) -> None:
+    """Make one change to a person: commit and say so, or roll back and say why not."""
+    try:
+        change()
+    except NotAllowed as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(success, "success")
+
+
 @bp.route("/people/invite", methods=["GET", "POST"])
 @requires(Permission.LEAD)
 def invite_person():
@@ -193,14 +205,10 @@ def edit_person(user_id: int):
 def invite_again(user_id: int):
     person = _managed_person(user_id)
     if ActionForm().validate_on_submit():
-        try:
-            operations.send_invitation(current_user, person)
-        except NotAllowed as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(f"Invitation sent to {person.email}. Earlier invitation links no longer work.", "success")
+        _apply(
+            lambda: operations.send_invitation(current_user, person),
+            f"Invitation sent to {person.email}. Earlier invitation links no longer work.",
+        )
     return redirect(url_for("people.show_person", user_id=person.id))
 
 
@@ -213,14 +221,10 @@ def deactivate_person(user_id: int):
         return redirect(url_for("people.show_person", user_id=person.id))
     form = ActionForm()
     if form.validate_on_submit():
-        try:
-            operations.deactivate(current_user, person)
-        except NotAllowed as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(f"{person.name} is deactivated. They cannot sign in; their records are kept.", "success")
+        _apply(
+            lambda: operations.deactivate(current_user, person),
+            f"{person.name} is deactivated. They cannot sign in; their records are kept.",
+        )
         return redirect(url_for("people.show_person", user_id=person.id))
     return render_template("people/deactivate_person.html", person=person, form=form)
 
@@ -230,14 +234,7 @@ def deactivate_person(user_id: int):
 def reactivate_person(user_id: int):
     person = _managed_person(user_id)
     if ActionForm().validate_on_submit():
-        try:
-            operations.reactivate(current_user, person)
-        except NotAllowed as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(f"{person.name} is active again.", "success")
+        _apply(lambda: operations.reactivate(current_user, person), f"{person.name} is active again.")
     return redirect(url_for("people.show_person", user_id=person.id))
 
 
