@@ -12,10 +12,10 @@ from .models import OutboxMessage, utcnow
 
 
 def send_email(recipient: str, subject: str, body: str) -> OutboxMessage:
-    """Queue a message in the outbox and, with SMTP configured, send it now.
+    """Keep the message in the outbox and, with SMTP configured, send it now.
 
-    The caller commits; a message is never sent for a change that is rolled back
-    because sending happens after the flush of the same transaction only when SMTP is set.
+    The outbox row joins the caller's transaction (the caller commits). A delivery failure
+    is recorded on the row and logged, never raised: the change that caused the email stands.
     """
     message = OutboxMessage(recipient=recipient, subject=subject, body=body)
     db.session.add(message)

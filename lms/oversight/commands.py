@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import click
+from flask import current_app
 
 from ..cli import lms_group
 from ..dates import local_today
 from ..plan.loader import check_plan, configured_plan_path, current_plan, refs_in_content
 from . import operations
+from .pdf import build_report
 
 
 def _as_of_option(f):
@@ -67,10 +69,6 @@ def report_csv(as_of, out, include_inactive) -> None:
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True), help="PDF file to write.")
 def report_pdf(as_of, out) -> None:
     """The inspection report: summaries per requirement and category, and the overdue list."""
-    from flask import current_app
-
-    from .pdf import build_report
-
     cfg = current_app.config
     data = build_report(current_plan(), _day(as_of), cfg["ORG_NAME"], cfg["TIMEZONE"])
     with open(out, "wb") as fh:

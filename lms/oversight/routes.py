@@ -4,13 +4,14 @@ reports, and the effective training plan."""
 from __future__ import annotations
 
 from flask import Response, current_app, render_template, request, stream_with_context
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..dates import local_today, parse_iso_date
 from ..extensions import db
-from ..models import CATEGORY_LABELS, Permission, User
+from ..models import CATEGORY_LABELS, Permission, User, UserCategory
 from ..pagination import paginate_list
 from ..permissions import requires
+from ..plan.compliance import content_titles
 from ..plan.loader import current_plan
 from ..plan.plan import PlanError
 from ..plan.status import STATUS_ORDER
@@ -119,8 +120,6 @@ def export_pdf():
 @requires(Permission.ADMIN)
 def show_plan():
     plan = current_plan()
-    from ..plan.compliance import content_titles
-
     titles = content_titles()
     return render_template(
         "oversight/show_plan.html",
@@ -133,10 +132,6 @@ def show_plan():
 
 
 def _people_by_category() -> dict[str, int]:
-    from sqlalchemy import func
-
-    from ..models import UserCategory
-
     q = (
         select(UserCategory.category, func.count())
         .join(User, User.id == UserCategory.user_id)

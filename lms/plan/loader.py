@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 
 from .plan import Plan, PlanError, check_refs, plan_path, read_plan
 
@@ -19,7 +19,12 @@ def configured_plan_path() -> Path:
 
 
 def current_plan() -> Plan:
-    """The plan in force (raises PlanError when the file is unusable)."""
+    """The plan in force (raises PlanError when the file is unusable).
+
+    The file is looked at once per request (a page asks for the plan several times), and
+    parsed again only when it changes."""
+    if has_request_context() and "training_plan" in g:
+        return g.training_plan
     path = configured_plan_path()
     try:
         stamp = (str(path), path.stat().st_mtime_ns)
@@ -31,6 +36,8 @@ def current_plan() -> Plan:
             plan, _ = read_plan(path)
             _cache.clear()
             _cache[stamp] = plan
+    if has_request_context():
+        g.training_plan = plan
     return plan
 
 
