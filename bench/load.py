@@ -121,20 +121,25 @@ def quiz_path(app) -> str | None:
         return url_for(endpoint, slug="prevent-awareness")
 
 
-def measure_learner_rps(app, url: str, out: Path, seconds: int, figure) -> None:
+def measure_learner_rps(app, url: str, out: Path, seconds: int, figure) -> tuple[float, float]:
+    """learner_rps (the kept-page cache on, as shipped) against a bare Flask route. Returns
+    the same learner load with the cache off, and the bare rate, for figures printed later."""
     env = {"LMS_DATABASE_URL": url, "LMS_INSTANCE_PATH": str(out / "instance")}
     paths = learner_paths(app)
-    with Gunicorn("lms:create_app()", env) as server:
-        cookie = sign_in(server.url, LEARNER_EMAIL, BENCH_PASSWORD)
-        wrk(server.url, 2, paths, cookie)  # warm up
-        learner = wrk(server.url, seconds, paths, cookie)
+    rates = {}
+    for label, cache_mb in (("cached", "32"), ("uncached", "0")):
+        with Gunicorn("lms:create_app()", {**env, "LMS_PAGE_CACHE_MB": cache_mb}) as server:
+            cookie = sign_in(server.url, LEARNER_EMAIL, BENCH_PASSWORD)
+            wrk(server.url, 2, paths, cookie)  # warm up
+            rates[label] = wrk(server.url, seconds, paths, cookie)
     with Gunicorn("bench.bare:app", {}) as server:
         wrk(server.url, 2, ["/"], None)
         bare = wrk(server.url, seconds, ["/"], None)
-    figure("learner_rps", learner)
+    figure("learner_rps", rates["cached"])
     figure("bare_flask_rps", bare)
-    figure("learner_rps_ratio", learner / bare)
+    figure("learner_rps_ratio", rates["cached"] / bare)
     figure("_learner_paths", " ".join(paths))
+    return rates["uncached"], bare
 
 
 # -- quiz submissions ---------------------------------------------------------------------

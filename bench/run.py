@@ -126,8 +126,11 @@ def main() -> None:
 
     from bench.load import measure_learner_rps, measure_submissions
 
-    measure_learner_rps(app, url, args.out, args.seconds, figure)
+    uncached, bare = measure_learner_rps(app, url, args.out, args.seconds, figure)
     measure_submissions(app, url, args.out, figure)
+    # More figures, after the required ones.
+    figure("learner_rps_uncached", uncached)
+    figure("learner_rps_ratio_uncached", uncached / bare)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ SETTINGS: list[Setting] = [
     Setting("MAIL_FROM", "lms@localhost", "Sender address of the LMS's emails"),
     Setting("LEAVER_RETENTION_YEARS", 6, "Years after a leaver's last activity before `lms purge-leavers` anonymises them"),
     Setting("MAX_UPLOAD_MB", 10, "Largest evidence upload, in megabytes"),
+    Setting("PAGE_CACHE_MB", 32, "Memory each app process may use to keep learners' rendered pages (0 turns the cache off)"),
 ]
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}

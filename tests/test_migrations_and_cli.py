@@ -12,6 +12,7 @@ from lms.models import Permission
 
 from .conftest import make_test_app
 from .factories import make_user
+from .test_page_cache import assert_person_triggers
 
 
 def _empty(app):
@@ -36,6 +37,8 @@ def test_migrations_reach_the_models(database_url, tmp_path):
                 MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata
             )
         assert diff == [], f"models and migrations disagree: {diff}"
+        with db.engine.connect() as conn:
+            assert_person_triggers(conn)  # the page cache's invalidation is in the database
         tables = set(inspect(db.engine).get_table_names())
         assert {"user", "token", "audit_event", "alembic_version"} <= tables
         # Upgrading again changes nothing.

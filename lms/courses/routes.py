@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import CourseImage, Permission
+from ..pagecache import cached_page
 from ..permissions import requires
 from . import bp, operations
 from .forms import MarkReadForm
@@ -40,6 +41,7 @@ def show_course(slug: str):
 
 
 @bp.route("/courses/<slug>/lessons/<lesson_slug>")
+@cached_page
 @requires(Permission.LEARNER)
 def show_lesson(slug: str, lesson_slug: str):
     course = operations.active_course(slug)

@@ -10,6 +10,7 @@ from .. import org
 from ..dates import local_today
 from ..extensions import db
 from ..models import Permission
+from ..pagecache import cached_page
 from ..permissions import public, requires
 from ..plan.actions import next_actions
 from ..plan.loader import current_plan
@@ -25,6 +26,7 @@ URGENCY = {s: i for i, s in enumerate(STATUS_ORDER)}
 
 
 @bp.route("/")
+@cached_page
 @requires(Permission.LEARNER)
 def home():
     plan = current_plan()

@@ -33,6 +33,9 @@ from .quiz import QuizAttempt, QuizResponse, QuizReview
 from .records import ReminderLog
 from .system import AuditEvent, OrgSetting, OutboxMessage
 from .types import UTCDateTime, utcnow
+from .versioning import attach as _attach_versioning
+
+_attach_versioning(User.metadata)
 
 __all__ = [
     "CATEGORIES",

@@ -87,6 +87,9 @@ class User(UserMixin, db.Model):
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when a leaver's personal details were erased after the retention period.
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Moved on by the database whenever a row of this person's that their pages show changes
+    # (lms/models/versioning.py); part of the key of their cached pages (lms/pagecache.py).
+    data_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     category_rows: Mapped[list[UserCategory]] = relationship(
         back_populates="user",

@@ -34,25 +34,36 @@ _lock = threading.Lock()
 _cached: dict[tuple[str, tuple], ContentSnapshot] = {}
 
 
-def _stamp() -> tuple:
-    """Changes whenever a sync adds a version, switches one back, or archives a pack."""
-    row = db.session.execute(
-        select(
-            select(func.max(CourseVersion.id)).scalar_subquery(),
-            select(func.max(QuizVersion.id)).scalar_subquery(),
-            select(func.max(AuditEvent.id)).where(AuditEvent.action == "content.sync").scalar_subquery(),
-            select(func.count()).select_from(Course).where(Course.archived.is_(False)).scalar_subquery(),
-            select(func.count()).select_from(Quiz).where(Quiz.archived.is_(False)).scalar_subquery(),
-        )
-    ).one()
-    return tuple(row)
+def stamp_columns() -> list:
+    """The content's stamp, as columns to select: it changes whenever a sync adds a version,
+    switches one back, or archives a pack. (lms/pagecache.py reads it in its own query.)"""
+    return [
+        select(func.max(CourseVersion.id)).scalar_subquery(),
+        select(func.max(QuizVersion.id)).scalar_subquery(),
+        select(func.max(AuditEvent.id)).where(AuditEvent.action == "content.sync").scalar_subquery(),
+        select(func.count()).select_from(Course).where(Course.archived.is_(False)).scalar_subquery(),
+        select(func.count()).select_from(Quiz).where(Quiz.archived.is_(False)).scalar_subquery(),
+    ]
+
+
+_STAMP_QUERY = select(*stamp_columns())
+
+
+def content_stamp() -> tuple:
+    """The stamp, read once per request (or per call outside one)."""
+    if has_request_context() and "content_stamp" in g:
+        return g.content_stamp
+    stamp = tuple(db.session.execute(_STAMP_QUERY).one())
+    if has_request_context():
+        g.content_stamp = stamp
+    return stamp
 
 
 def content_snapshot() -> ContentSnapshot:
     """The snapshot, checked for changes once per request (or per call outside one)."""
     if has_request_context() and "content_snapshot" in g:
         return g.content_snapshot
-    key = (str(db.engine.url), _stamp())
+    key = (str(db.engine.url), content_stamp())
     snapshot = _cached.get(key)
     if snapshot is None:
         snapshot = _load()

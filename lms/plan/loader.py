@@ -18,6 +18,21 @@ def configured_plan_path() -> Path:
     return plan_path(current_app.config["TRAINING_PLAN"], current_app.instance_path)
 
 
+def plan_stamp() -> tuple[str, int]:
+    """The plan file's path and modification time: it changes whenever the file does.
+    Looked at once per request."""
+    if has_request_context() and "training_plan_stamp" in g:
+        return g.training_plan_stamp
+    path = configured_plan_path()
+    try:
+        stamp = (str(path), path.stat().st_mtime_ns)
+    except OSError:
+        stamp = (str(path), -1)
+    if has_request_context():
+        g.training_plan_stamp = stamp
+    return stamp
+
+
 def current_plan() -> Plan:
     """The plan in force (raises PlanError when the file is unusable).
 
@@ -25,11 +40,8 @@ def current_plan() -> Plan:
     parsed again only when it changes."""
     if has_request_context() and "training_plan" in g:
         return g.training_plan
-    path = configured_plan_path()
-    try:
-        stamp = (str(path), path.stat().st_mtime_ns)
-    except OSError:
-        stamp = (str(path), -1)
+    stamp = plan_stamp()
+    path = Path(stamp[0])
     plan = _cache.get(stamp)
     if plan is None:
         with _lock:

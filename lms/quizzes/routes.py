@@ -23,6 +23,7 @@ from sqlalchemy import select
 from ..dates import local_today
 from ..extensions import db
 from ..models import Permission, Quiz
+from ..pagecache import cached_page
 from ..permissions import requires
 from . import bp, operations
 from .forms import AnswerForm, StartForm
@@ -33,6 +34,7 @@ def _refused(error: operations.SubmissionRefused, slug: str):
 
 
 @bp.route("/quizzes/<slug>")
+@cached_page
 @requires(Permission.LEARNER)
 def show_quiz(slug: str):
     quiz = operations.active_quiz(slug)
