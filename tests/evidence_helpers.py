@@ -63,11 +63,16 @@ def upload(client, data: bytes, name: str = "certificate.pdf", *, on: date | Non
         f"/evidence/certificates/{ref}/upload",
         data={
             "file": (io.BytesIO(data), name, content_type),
-            "certificate_date": (on or date(2026, 1, 5)).isoformat(),
+            **date_parts("certificate_date", on or date(2026, 1, 5)),
             "certificate_number": number,
         },
         content_type="multipart/form-data",
     )
+
+
+def date_parts(name: str, day: date) -> dict[str, str]:
+    """A date as the three boxes of a date input post it."""
+    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
 
 
 def text(response) -> str:

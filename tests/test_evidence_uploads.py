@@ -214,3 +214,52 @@ def test_the_size_limit_applies_before_the_csrf_check_reads_the_body(client, aut
         environ_overrides={"CONTENT_LENGTH": str(11 * 1024 * 1024)},
     )
     assert response.status_code == 413 and "must be smaller than 10 MB" in text(response)
+
+
+def _post_date(client, parts: dict[str, str]):
+    return client.post(
+        "/evidence/certificates/ho-awareness/upload",
+        data={"file": (io.BytesIO(pdf_bytes()), "certificate.pdf", "application/pdf"),
+              **{f"certificate_date-{k}": v for k, v in parts.items()}},
+        content_type="multipart/form-data",
+    )
+
+
+@pytest.mark.parametrize(
+    ("parts", "message", "box"),
+    [
+        ({"day": "", "month": "", "year": ""}, "Enter the date on the certificate", "day"),
+        ({"day": "5", "month": "", "year": "2026"}, "Date on the certificate must include a month", "month"),
+        ({"day": "", "month": "1", "year": ""}, "Date on the certificate must include a day and a year", "day"),
+        ({"day": "31", "month": "2", "year": "2026"}, "Date on the certificate must be a real date", "day"),
+        ({"day": "5", "month": "January", "year": "2026"}, "Date on the certificate must be a real date", "day"),
+        ({"day": "5", "month": "1", "year": "26"}, "Date on the certificate must be a real date", "day"),
+    ],
+)
+def test_the_date_boxes_say_what_is_wrong_and_link_to_the_box(client, auth, parts, message, box):
+    auth.login_as("learner")
+    response = _post_date(client, parts)
+    assert response.status_code == 200
+    page = text(response)
+    assert message in page and "There is a problem" in page
+    assert f'href="#certificate_date-{box}"' in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    for name, value in parts.items():  # what was typed is kept
+        assert f'name="certificate_date-{name}" type="text" inputmode="numeric" value="{value}"' in html
+    assert stored() == 0
+
+
+def test_the_date_boxes_take_a_date_with_spaces_and_leading_zeros(client, auth):
+    auth.login_as("learner")
+    response = _post_date(client, {"day": " 05 ", "month": "01", "year": "2026"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(Evidence.certificate_date)) == date(2026, 1, 5)
+
+
+def test_the_upload_page_groups_the_date_boxes_under_one_legend(client, auth):
+    auth.login_as("learner")
+    html = client.get("/evidence/certificates/ho-awareness/upload").get_data(as_text=True)
+    assert '<fieldset class="fieldset" role="group" aria-describedby="certificate_date-hint">' in html
+    assert "<legend" in html and "Date on the certificate</legend>" in html
+    for part, label in (("day", "Day"), ("month", "Month"), ("year", "Year")):
+        assert f'<label class="label date-input-label" for="certificate_date-{part}">{label}</label>' in html

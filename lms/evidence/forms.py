@@ -4,11 +4,11 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField, PasswordField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, PasswordField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..dates import local_today
-from ..forms import CheckboxesField
+from ..forms import CheckboxesField, DatePartsField
 
 
 class UploadCertificateForm(FlaskForm):
@@ -17,10 +17,10 @@ class UploadCertificateForm(FlaskForm):
         validators=[FileRequired("Select the certificate file")],
         description="A PDF, PNG or JPEG, smaller than 10 MB.",
     )
-    certificate_date = DateField(
+    certificate_date = DatePartsField(
         "Date on the certificate",
         validators=[InputRequired("Enter the date on the certificate")],
-        description="The day you completed the course, as the certificate shows it.",
+        description="The day you completed the course, as the certificate shows it. For example, 27 3 2026.",
     )
     certificate_number = StringField(
         "Certificate number (optional)",

@@ -22,6 +22,14 @@ def sign_in(page: Page, base: str, email: str, password: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("My training")
 
 
+def fill_date(page: Page, legend: str, day) -> None:
+    """Type a date into a date input's Day, Month and Year boxes."""
+    group = page.get_by_role("group", name=legend)
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))
+
+
 def requirement(page: Page, title: str):
     """One item of My training, found by its heading."""
     return page.locator("li.requirement", has=page.get_by_role("heading", name=title, exact=True))

@@ -10,6 +10,7 @@ from lms.models import Permission
 
 from ..evidence_helpers import pdf_bytes
 from ..factories import make_user
+from .journey_helpers import fill_date
 from .test_director_attestation import sign_in
 
 PASSWORD = "a learner's passphrase"
@@ -33,12 +34,12 @@ def test_upload_then_a_lead_verifies(live_server, browser, page, tmp_path):
     fake = tmp_path / "certificate.pdf"
     fake.write_text("<!doctype html><html><script>alert(1)</script></html>")
     page.get_by_label("Certificate file").set_input_files(str(fake))
-    page.get_by_label("Date on the certificate").fill(on.isoformat())
+    fill_date(page, "Date on the certificate", on)
     page.get_by_role("button", name="Upload certificate").click()
     expect(page.get_by_role("alert")).to_contain_text("must be a PDF, PNG or JPEG")
 
     page.get_by_label("Certificate file").set_input_files(str(certificate))
-    page.get_by_label("Date on the certificate").fill(on.isoformat())
+    fill_date(page, "Date on the certificate", on)
     page.get_by_label("Certificate number (optional)").fill("HO-2026-0042")
     page.get_by_role("button", name="Upload certificate").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My training")

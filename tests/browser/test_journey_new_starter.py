@@ -17,7 +17,7 @@ from lms.plan.views import long_date
 
 from ..evidence_helpers import pdf_bytes
 from ..factories import make_user
-from .journey_helpers import answer_quiz, outbox, pdf_text, read_every_lesson, requirement, sign_in
+from .journey_helpers import answer_quiz, fill_date, outbox, pdf_text, read_every_lesson, requirement, sign_in
 
 ADMIN_PASSWORD = "an administrator's passphrase"
 LEAD_PASSWORD = "a safeguarding lead's passphrase"
@@ -165,7 +165,7 @@ def test_a_new_starter_walks_the_whole_induction(live_server, browser, page, tmp
     certificate.write_bytes(pdf_bytes("Nia Newstarter completed the Prevent Awareness course"))
     completed = today - timedelta(days=1)
     page.get_by_label("Certificate file").set_input_files(str(certificate))
-    page.get_by_label("Date on the certificate").fill(completed.isoformat())
+    fill_date(page, "Date on the certificate", completed)
     page.get_by_role("button", name="Upload certificate").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My training")
     expect(page.get_by_role("status").first).to_contain_text("was uploaded")
