@@ -3,6 +3,7 @@ follow a link or press a button, Space to tick. No clicks, no focusing by script
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 from playwright.sync_api import Page, expect
@@ -12,6 +13,7 @@ from lms.models import Permission
 from ..factories import make_user
 
 PASSWORD = "a keyboard passphrase"
+REF = "home-office-prevent-awareness"
 
 
 def tab_to(page: Page, text: str, *, limit: int = 150) -> None:
@@ -132,3 +134,85 @@ def test_a_lead_filters_the_dashboard_to_overdue_by_keyboard(live_server, page):
     matrix = page.locator("table.matrix")
     expect(matrix).to_contain_text("Oona Overdue")
     expect(matrix).not_to_contain_text("Nell New")
+
+
+def test_a_new_starter_accepts_the_invitation_and_uploads_a_certificate_by_keyboard(live_server, page, tmp_path):
+    """Journey 1's first steps: the invitation link, a password, then the Home Office
+    certificate, whose file is picked with the keyboard (the file dialog itself is the
+    browser's, so the test answers it)."""
+    from lms.auth import operations
+    from lms.extensions import db
+
+    from ..evidence_helpers import pdf_bytes
+
+    newcomer = make_user(name="Ivy Invited", email="ivy@example.org", categories=("staff",), start_date=date.today())
+    with live_server.app.test_request_context(base_url=live_server.url):
+        link = operations.invite(newcomer, None, live_server.url)
+    db.session.commit()
+    certificate = tmp_path / "home-office-certificate.pdf"
+    certificate.write_bytes(pdf_bytes("Ivy Invited completed Prevent awareness"))
+    on = date.today() - timedelta(days=2)
+
+    # Listen for file dialogs from the start: Playwright turns interception on without
+    # waiting, so a listener added just before the key press can miss the dialog.
+    page.on("filechooser", lambda chooser: None)
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Ivy Invited")
+    tab_to(page, "Password")
+    page.keyboard.type("ivy's own passphrase")
+    tab_to(page, "Confirm password")
+    page.keyboard.type("ivy's own passphrase")
+    tab_to(page, "Set password and sign in")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My training")
+    expect(page.get_by_role("status").first).to_contain_text("Your password is set")
+
+    tab_to(page, "Upload your certificate")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Upload your certificate")
+    tab_to(page, "Certificate file")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files(str(certificate))
+    tab_to(page, "Day")
+    page.keyboard.type(str(on.day))
+    page.keyboard.press("Tab")
+    page.keyboard.type(str(on.month))
+    page.keyboard.press("Tab")
+    page.keyboard.type(str(on.year))
+    tab_to(page, "Upload certificate")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My training")
+    expect(page.get_by_role("status").first).to_contain_text("was uploaded")
+    item = page.locator("li.requirement", has_text="Home Office Prevent awareness e-learning")
+    expect(item.locator(".tag")).to_have_text("Awaiting verification")
+
+
+def test_a_lead_verifies_a_certificate_by_keyboard(live_server, page):
+    """Journey 4's check of evidence: the queue, the review page, the verify button."""
+    from lms.evidence import operations
+    from lms.extensions import db
+
+    from ..evidence_helpers import pdf_bytes
+
+    learner = make_user(name="Lee Learner", email="lee@example.org", categories=("staff",))
+    operations.upload_certificate(learner, REF, io.BytesIO(pdf_bytes()), "certificate.pdf",
+                                  date.today() - timedelta(days=3), "")
+    db.session.commit()
+    make_user(name="Lou Lead", email="lou@example.org", categories=("staff",), permission=Permission.LEAD,
+              password=PASSWORD)
+    keyboard_sign_in(page, live_server.url, "lou@example.org")
+    tab_to(page, "Evidence to check")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    tab_to(page, "Review")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review Lee Learner’s certificate")
+    tab_to(page, "Verify the certificate")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("status").first).to_contain_text("You verified Lee Learner’s certificate")
