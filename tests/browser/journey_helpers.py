@@ -39,6 +39,7 @@ def read_every_lesson(page: Page, course_title: str) -> None:
     """From a course page: start, then "Mark as read and continue" until the course is done."""
     expect(page.get_by_role("heading", level=1)).to_have_text(course_title)
     page.get_by_role("link", name=re.compile(r"^(Start|Continue)")).first.click()
+    expect(page.locator(".lesson-position")).to_contain_text("Lesson")  # on a lesson, not the course page
     for _ in range(20):
         button = page.get_by_role("button", name="Mark as read and continue")
         if button.count() == 0:
@@ -62,6 +63,7 @@ def answer_quiz(page: Page, slug: str, *, correctly: bool) -> int:
     quiz = db.session.scalar(select(Quiz).where(Quiz.slug == slug))
     questions = quiz.current_version.questions
     fieldsets = page.locator("fieldset.fieldset")
+    expect(page.get_by_role("button", name="Submit answers")).to_be_visible()  # the attempt page has loaded
     count = fieldsets.count()
     assert count > 0
     for n in range(count):

@@ -48,6 +48,7 @@ def test_my_training_changes_as_a_course_is_read(live_server, organisation, page
     expect(refresher).to_contain_text("To do")
     refresher.get_by_role("link", name="Go to the course").click()
     page.locator("a[href*='/lessons/']").first.click()
+    expect(page.locator(".lesson-position")).to_contain_text("Lesson 1")  # on the lesson, not the course page
     for _ in range(10):
         button = page.get_by_role("button", name="Mark as read and continue")
         if button.count() == 0:
