@@ -35,6 +35,13 @@ def tab_to(page: Page, text: str, *, limit: int = 150) -> None:
     raise AssertionError(f"Tab never reached {text!r}")
 
 
+def press_enter_on(page: Page, text: str) -> None:
+    """Tab to the link or button starting with `text`, press Enter and wait for the next page."""
+    tab_to(page, text)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
 def keyboard_sign_in(page: Page, base: str, email: str) -> None:
     page.goto(f"{base}/login")
     tab_to(page, "Email address")
@@ -54,31 +61,19 @@ def test_a_contractor_reads_the_refresher_and_takes_its_quiz_by_keyboard(live_se
     base = live_server.url
     keyboard_sign_in(page, base, "kit@example.org")
 
-    tab_to(page, "Go to the course")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    press_enter_on(page, "Go to the course")
     expect(page.get_by_role("heading", level=1)).to_contain_text("refresher")
-    tab_to(page, "Start")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    press_enter_on(page, "Start")
     for _ in range(10):
         if page.get_by_role("button", name="Mark as read and continue").count() == 0:
             break
-        tab_to(page, "Mark as read and continue")
-        with page.expect_navigation():
-            page.keyboard.press("Enter")
-    tab_to(page, "My training")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+        press_enter_on(page, "Mark as read and continue")
+    press_enter_on(page, "My training")
     course = page.locator("li.requirement", has=page.get_by_role("heading", name="Prevent refresher", exact=True))
     expect(course.locator(".tag")).to_have_text("Complete")
 
-    tab_to(page, "Start the quiz")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    tab_to(page, "Start the quiz")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    press_enter_on(page, "Start the quiz")
+    press_enter_on(page, "Start the quiz")
     expect(page.get_by_role("button", name="Submit answers")).to_be_visible()
     # Answer every question: Tab into each group and take its first option with Space.
     groups = page.locator("fieldset").count()
@@ -87,9 +82,7 @@ def test_a_contractor_reads_the_refresher_and_takes_its_quiz_by_keyboard(live_se
         label = first.evaluate("el => el.labels[0].textContent.trim()")
         tab_to(page, label)
         page.keyboard.press("Space")
-    tab_to(page, "Submit answers")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    press_enter_on(page, "Submit answers")
     expect(page.get_by_role("heading", level=1)).to_contain_text("result", ignore_case=True)
     expect(page.get_by_text("%").first).to_be_visible()
 
@@ -99,17 +92,13 @@ def test_a_director_self_certifies_by_keyboard(live_server, page):
               permission=Permission.DIRECTOR, password=PASSWORD)
     base = live_server.url
     keyboard_sign_in(page, base, "dee@example.org")
-    tab_to(page, "Make your self-certification")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    press_enter_on(page, "Make your self-certification")
     expect(page.get_by_role("heading", level=1)).to_have_text("Self-certification")
     tab_to(page, "Prevent for Directors")
     page.keyboard.press("Space")
     tab_to(page, "Your password")
     page.keyboard.type(PASSWORD)
-    tab_to(page, "Make the declaration")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    press_enter_on(page, "Make the declaration")
     expect(page.get_by_role("status").first).to_contain_text("Your self-certification is recorded")
 
 
@@ -123,14 +112,10 @@ def test_a_lead_filters_the_dashboard_to_overdue_by_keyboard(live_server, page):
     make_user(name="Lee Lead", email="lee@example.org", categories=("staff",), permission=Permission.LEAD,
               password=PASSWORD)
     keyboard_sign_in(page, live_server.url, "lee@example.org")
-    tab_to(page, "Dashboard")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    press_enter_on(page, "Dashboard")
     tab_to(page, "Any status")  # the Status select shows its current choice
     page.keyboard.type("Overdue")
-    tab_to(page, "Apply filters")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    press_enter_on(page, "Apply filters")
     matrix = page.locator("table.matrix")
     expect(matrix).to_contain_text("Oona Overdue")
     expect(matrix).not_to_contain_text("Nell New")
@@ -162,15 +147,11 @@ def test_a_new_starter_accepts_the_invitation_and_uploads_a_certificate_by_keybo
     page.keyboard.type("ivy's own passphrase")
     tab_to(page, "Confirm password")
     page.keyboard.type("ivy's own passphrase")
-    tab_to(page, "Set password and sign in")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    press_enter_on(page, "Set password and sign in")
     expect(page.get_by_role("heading", level=1)).to_have_text("My training")
     expect(page.get_by_role("status").first).to_contain_text("Your password is set")
 
-    tab_to(page, "Upload your certificate")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    press_enter_on(page, "Upload your certificate")
     expect(page.get_by_role("heading", level=1)).to_have_text("Upload your certificate")
     tab_to(page, "Certificate file")
     with page.expect_file_chooser() as chooser:
@@ -182,9 +163,7 @@ def test_a_new_starter_accepts_the_invitation_and_uploads_a_certificate_by_keybo
     page.keyboard.type(str(on.month))
     page.keyboard.press("Tab")
     page.keyboard.type(str(on.year))
-    tab_to(page, "Upload certificate")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    press_enter_on(page, "Upload certificate")
     expect(page.get_by_role("heading", level=1)).to_have_text("My training")
     expect(page.get_by_role("status").first).to_contain_text("was uploaded")
     item = page.locator("li.requirement", has_text="Home Office Prevent awareness e-learning")
@@ -205,14 +184,8 @@ def test_a_lead_verifies_a_certificate_by_keyboard(live_server, page):
     make_user(name="Lou Lead", email="lou@example.org", categories=("staff",), permission=Permission.LEAD,
               password=PASSWORD)
     keyboard_sign_in(page, live_server.url, "lou@example.org")
-    tab_to(page, "Evidence to check")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    tab_to(page, "Review")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    press_enter_on(page, "Evidence to check")
+    press_enter_on(page, "Review")
     expect(page.get_by_role("heading", level=1)).to_have_text("Review Lee Learner’s certificate")
-    tab_to(page, "Verify the certificate")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    press_enter_on(page, "Verify the certificate")
     expect(page.get_by_role("status").first).to_contain_text("You verified Lee Learner’s certificate")
