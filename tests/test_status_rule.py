@@ -8,7 +8,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from lms.plan import STATUS_ORDER, Status, add_months, evaluate
-from lms.plan.compliance import Facts, Person, items_for, statuses_for
+from lms.plan.compliance import Facts, Person, items_for, report_rows_for, statuses_for
 from lms.plan.plan import parse_plan
 
 START = date(2026, 1, 10)
@@ -256,3 +256,15 @@ def test_the_lean_status_path_agrees_with_the_full_rule(facts):
     for person in facts.people:
         full = [(item.key, item.status) for item in items_for(LEAN_PLAN, facts, person)]
         assert statuses_for(LEAN_PLAN, facts, person) == full
+
+
+@settings(max_examples=300, deadline=None)
+@given(facts=lean_facts())
+def test_the_report_rows_agree_with_the_full_rule(facts):
+    """The CSV's lean rows carry the same status and dates as the pages' items, in ref order."""
+    for person in facts.people:
+        items = sorted(items_for(LEAN_PLAN, facts, person), key=lambda i: (i.ref, i.kind))
+        full = [
+            (i.ref, i.kind, i.status, i.result.completed_on, i.result.valid_until, i.result.deadline) for i in items
+        ]
+        assert report_rows_for(LEAN_PLAN, facts, person) == full

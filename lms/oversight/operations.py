@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..models import CATEGORIES
-from ..plan.compliance import Facts, Item, Key, Person, evaluate_all, items_for, load_facts, statuses_for
+from ..plan.compliance import Facts, Item, Key, Person, evaluate_all, load_facts, report_rows_for, statuses_for
 from ..plan.plan import Plan
 from ..plan.status import Status
 
@@ -131,20 +131,10 @@ def csv_lines(plan: Plan, today: date, include_inactive: bool = False) -> Iterat
         return written
 
     for n, person in enumerate(people, start=1):
-        categories = ";".join(sorted(person.categories))
+        email, name, categories = person.email, person.name, ";".join(sorted(person.categories))
         writer.writerows(
-            [
-                person.email,
-                person.name,
-                categories,
-                item.ref,
-                item.kind,
-                item.status.value,
-                text(item.result.completed_on),
-                text(item.result.valid_until),
-                text(item.result.deadline),
-            ]
-            for item in sorted(items_for(plan, facts, person), key=lambda i: (i.ref, i.kind))
+            [email, name, categories, ref, kind, status.value, text(completed_on), text(valid_until), text(deadline)]
+            for ref, kind, status, completed_on, valid_until, deadline in report_rows_for(plan, facts, person)
         )
         if n % 200 == 0:
             yield buffer.getvalue()

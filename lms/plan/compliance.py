@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import String, func, select
 
@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import CATEGORY_LABELS, User, UserCategory
 from ..models.content import Completion
 from .content_cache import content_snapshot
-from .plan import Plan
+from .plan import Plan, Terms
 from .status import Result, Status, evaluate_latest
 
 Key = tuple[str, str]  # (kind, ref)
@@ -70,9 +70,20 @@ class Facts:
     titles: dict[Key, str] = field(default_factory=dict)
     policy_effective: dict[str, date] = field(default_factory=dict)
     _resolved: dict[Key, str] | None = None
-    # (latest completion, renew_months, warning_days) -> status, for `statuses_for`: the
-    # ledger holds a few thousand distinct days, the dashboard asks about 200,000 items.
-    _renewals: dict[tuple[date, int, int], Status] = field(default_factory=dict)
+    # (latest completion, renew_months, warning_days) -> (status, valid until), for the lean
+    # paths: the ledger holds a few thousand distinct days, the dashboard asks about 200,000
+    # items.
+    _renewals: dict[tuple[date, int, int], tuple[Status, date]] = field(default_factory=dict)
+
+    def renewal(self, done: date, months: int, warning: int) -> tuple[Status, date]:
+        """The status and expiry of a renewing item last completed on `done` (before any
+        pending evidence is considered), worked out once per distinct day."""
+        memo = (done, months, warning)
+        known = self._renewals.get(memo)
+        if known is None:
+            result = evaluate_latest(done, 0, months, done, False, self.today, warning)
+            known = self._renewals[memo] = (result.status, result.valid_until)
+        return known
 
     def resolved_titles(self, plan: Plan) -> dict[Key, str]:
         """The title shown for each item of the plan, worked out once per report."""
@@ -236,9 +247,7 @@ def items_for(plan: Plan, facts: Facts, person: Person) -> list[Item]:
     items = []
     for terms in plan.terms_for(frozenset(held)):
         kind, ref = terms.kind, terms.ref
-        applies = min(held[c] for c in terms.asking)
-        if kind == "policy" and ref in facts.policy_effective:
-            applies = max(applies, facts.policy_effective[ref])
+        applies = _applies_from(terms, held, facts)
         fact = (person.id, kind, ref)
         result = evaluate_latest(
             applies, terms.due_days, terms.renew_months, latest.get(fact), fact in pending, today, warning
@@ -256,10 +265,8 @@ def statuses_for(plan: Plan, facts: Facts, person: Person) -> list[tuple[Key, St
     a completed item needs no deadline, and a renewal's status depends only on the day of
     the latest completion, so it is worked out once per distinct day."""
     held = dict(person.held)
-    today, warning, latest, pending, effective = (
-        facts.today, plan.warning_days, facts.latest, facts.pending, facts.policy_effective
-    )
-    renewals = facts._renewals
+    today, warning, latest, pending = facts.today, plan.warning_days, facts.latest, facts.pending
+    renewal = facts.renewal
     pid = person.id
     out = []
     for terms in plan.terms_for(frozenset(held)):
@@ -270,21 +277,64 @@ def statuses_for(plan: Plan, facts: Facts, person: Person) -> list[tuple[Key, St
             if months is None:
                 status = Status.COMPLETE
             else:
-                memo = (done, months, warning)
-                status = renewals.get(memo)
-                if status is None:
-                    status = renewals[memo] = evaluate_latest(done, 0, months, done, False, today, warning).status
+                status = renewal(done, months, warning)[0]
                 if status is Status.EXPIRED and fact in pending:
                     status = Status.PENDING
         elif fact in pending:
             status = Status.PENDING
         else:
-            applies = min(held[c] for c in terms.asking)
-            if terms.kind == "policy" and terms.ref in effective:
-                applies = max(applies, effective[terms.ref])
+            applies = _applies_from(terms, held, facts)
             status = Status.DUE if (today - applies).days <= terms.due_days else Status.OVERDUE
         out.append((terms.key, status))
     return out
+
+
+ReportRow = tuple[str, str, Status, date | None, date | None, date]
+"""(ref, kind, status, completed on, valid until, deadline) of one requirement of one person."""
+
+
+def report_rows_for(plan: Plan, facts: Facts, person: Person) -> list[ReportRow]:
+    """Each requirement's status and dates, sorted by ref then kind, for the CSV: the same
+    values as `items_for` (a property test holds them equal) without the objects the pages
+    need, because the export works them out for everyone at once."""
+    held = dict(person.held)
+    today, warning, latest, pending = facts.today, plan.warning_days, facts.latest, facts.pending
+    renewal = facts.renewal
+    pid = person.id
+    rows = []
+    for terms in plan.terms_for(frozenset(held)):
+        kind, ref = terms.kind, terms.ref
+        deadline = _applies_from(terms, held, facts) + timedelta(days=terms.due_days)
+        fact = (pid, kind, ref)
+        done = latest.get(fact)
+        valid_until = None
+        if done is not None:
+            if terms.renew_months is None:
+                status = Status.COMPLETE
+            else:
+                status, valid_until = renewal(done, terms.renew_months, warning)
+                if status is Status.EXPIRED and fact in pending:
+                    status = Status.PENDING
+        elif fact in pending:
+            status = Status.PENDING
+        else:
+            status = Status.DUE if today <= deadline else Status.OVERDUE
+        rows.append((ref, kind, status, done, valid_until, deadline))
+    rows.sort(key=_by_ref_then_kind)
+    return rows
+
+
+def _by_ref_then_kind(row: ReportRow) -> tuple[str, str]:
+    return (row[0], row[1])
+
+
+def _applies_from(terms: Terms, held: dict[str, date], facts: Facts) -> date:
+    """The day an item starts to apply: the earliest its asking categories were held, and for
+    a policy not before its current version took effect."""
+    applies = min(held[c] for c in terms.asking)
+    if terms.kind == "policy" and terms.ref in facts.policy_effective:
+        applies = max(applies, facts.policy_effective[terms.ref])
+    return applies
 
 
 def evaluate_all(plan: Plan, facts: Facts) -> Iterator[tuple[Person, list[Item]]]:
