@@ -16,7 +16,9 @@ from sqlalchemy import String, func, select
 from ..extensions import db
 from ..models import CATEGORY_LABELS, User, UserCategory
 from ..models.content import Completion
-from .content_cache import content_snapshot
+from . import ledger_cache
+from .content_cache import content_snapshot, content_stamp
+from .ledger_cache import Ledger
 from .plan import Plan, Terms
 from .status import Result, Status, evaluate_latest
 
@@ -66,7 +68,7 @@ class Facts:
     today: date
     people: list[Person]
     latest: dict[tuple[int, str, str], date] = field(default_factory=dict)
-    pending: set[tuple[int, str, str]] = field(default_factory=set)
+    pending: set[tuple[int, str, str]] | frozenset[tuple[int, str, str]] = field(default_factory=set)
     titles: dict[Key, str] = field(default_factory=dict)
     policy_effective: dict[str, date] = field(default_factory=dict)
     _resolved: dict[Key, str] | None = None
@@ -99,8 +101,14 @@ def load_facts(
     user_ids: Iterable[int] | None = None,
     search: str | None = None,
 ) -> Facts:
-    """Everything the status rule needs for the chosen people, in a fixed number of queries."""
-    people_q = select(User.id, User.name, User.email, User.start_date, User.active).order_by(User.email)
+    """Everything the status rule needs for the chosen people, in a fixed number of queries.
+
+    The people are read every time; their categories, completions and pending evidence come
+    from the process's kept ledger (lms/plan/ledger_cache.py) where their data version has
+    not moved, and are read again, in three queries, for the rest. The returned facts share
+    the kept ledger's dicts: nothing may change them."""
+    people_q = select(User.id, User.name, User.email, User.start_date, User.active, User.data_version)
+    people_q = people_q.order_by(User.email)
     if not include_inactive:
         people_q = people_q.where(User.active.is_(True))
     if user_ids is not None:
@@ -110,9 +118,34 @@ def load_facts(
         people_q = people_q.where(func.lower(User.name).like(like) | User.email.like(like))
     # Core execution (no ORM row objects): these run over every person on each dashboard view.
     conn = db.session.connection()
-    rows = conn.execute(people_q).all()
-    chosen = {r.id for r in rows}
-    narrowed = user_ids is not None or bool(search)
+    rows = conn.execute(people_q).all()  # first: the versions are read before the rows they cover
+    snapshot = content_snapshot()
+    kept_as = (content_stamp(), today)
+    ledger = ledger_cache.kept(kept_as)
+    stale = ledger.stale((r.id, r.data_version) for r in rows)
+    if stale:
+        ledger = ledger.replaced(_read_ledger(conn, today, stale, snapshot.policies))
+        ledger_cache.keep(kept_as, ledger)
+    held = ledger.held
+    return Facts(
+        today=today,
+        people=[Person(r.id, r.name, r.email, r.start_date, r.active, held.get(r.id, ())) for r in rows],
+        latest=ledger.latest,
+        pending=ledger.pending,
+        titles=snapshot.titles,
+        policy_effective={ref: effective for ref, (_, effective) in snapshot.policies.items()},
+    )
+
+
+# Above this many people to read again, reading the whole tables and skipping the others is
+# cheaper than a long `IN` list.
+_WHOLE_READ = 500
+
+
+def _read_ledger(conn, today: date, versions: dict[int, int], policies: dict[str, tuple[str, date]]) -> Ledger:
+    """The categories, latest completions and pending evidence of the people in `versions`."""
+    chosen = versions.keys()
+    narrowed = len(versions) <= _WHOLE_READ
     as_date = _date_reader()
 
     held: dict[int, list[tuple[str, date]]] = defaultdict(list)
@@ -122,17 +155,11 @@ def load_facts(
     for user_id, category, added_on in conn.execute(cat_q):
         if user_id in chosen:
             held[user_id].append((category, added_on))
-    people = [
-        Person(r.id, r.name, r.email, r.start_date, r.active, tuple(sorted(held.get(r.id, ()))))
-        for r in rows
-    ]
 
     # The latest completion of each (person, kind, ref) on or before today, kept in Python:
     # one pass over the ledger is cheaper than GROUP BY here, and dates are read as text
     # on SQLite (one parse per distinct day).
-    snapshot = content_snapshot()
-    policy_versions = snapshot.policies
-    current_policy = {ref: version for ref, (version, _) in policy_versions.items()}
+    current_policy = {ref: version for ref, (version, _) in policies.items()}
     latest: dict[tuple[int, str, str], date] = {}
     done_q = select(
         Completion.user_id,
@@ -153,16 +180,16 @@ def load_facts(
         day = as_date(on)
         if key not in latest or day > latest[key]:
             latest[key] = day
+    keys: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    for key in latest:
+        keys[key[0]].append(key)
 
-    pending = _pending(today, list(chosen) if narrowed else None, chosen)
-
-    return Facts(
-        today=today,
-        people=people,
+    return Ledger(
+        versions=dict(versions),
+        held={person: tuple(sorted(held.get(person, ()))) for person in chosen},
         latest=latest,
-        pending=pending,
-        titles=snapshot.titles,
-        policy_effective={ref: effective for ref, (_, effective) in policy_versions.items()},
+        pending=frozenset(_pending(today, list(chosen) if narrowed else None, set(chosen))),
+        keys={person: tuple(entries) for person, entries in keys.items()},
     )
 
 

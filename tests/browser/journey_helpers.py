@@ -38,6 +38,9 @@ def requirement(page: Page, title: str):
 def read_every_lesson(page: Page, course_title: str) -> None:
     """From a course page: start, then "Mark as read and continue" until the course is done."""
     expect(page.get_by_role("heading", level=1)).to_have_text(course_title)
+    # Arriving at "#acknowledge", the browser scrolls once the page has loaded: a click aimed
+    # before that scroll can land beside the link.
+    page.wait_for_load_state("load")
     page.get_by_role("link", name=re.compile(r"^(Start|Continue)")).first.click()
     expect(page.locator(".lesson-position")).to_contain_text("Lesson")  # on a lesson, not the course page
     for _ in range(20):
