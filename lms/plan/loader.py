@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import current_app, g, has_request_context
 
-from .plan import Plan, PlanError, check_refs, plan_path, read_plan
+from .plan import Plan, PlanError, check_refs, plan_file_stamp, plan_path, read_plan
 
 _lock = threading.Lock()
 _cache: dict[tuple[str, int], Plan] = {}
@@ -23,11 +23,7 @@ def plan_stamp() -> tuple[str, int]:
     Looked at once per request."""
     if has_request_context() and "training_plan_stamp" in g:
         return g.training_plan_stamp
-    path = configured_plan_path()
-    try:
-        stamp = (str(path), path.stat().st_mtime_ns)
-    except OSError:
-        stamp = (str(path), -1)
+    stamp = plan_file_stamp(current_app.config["TRAINING_PLAN"], current_app.instance_path)
     if has_request_context():
         g.training_plan_stamp = stamp
     return stamp

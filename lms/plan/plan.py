@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from ..packs.errors import locate_line
 KINDS = ("course", "quiz", "certificate", "attestation", "policy")
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 DEFAULT_PLAN = Path(__file__).resolve().parent.parent / "defaults" / "training-plan.toml"
+_DEFAULT = str(DEFAULT_PLAN)
 
 
 class PlanError(Exception):
@@ -263,10 +265,19 @@ def check_refs(plan: Plan, text: str, known: Mapping[str, Iterable[str]]) -> lis
 
 def plan_path(configured: str, instance_path: str | Path) -> Path:
     """LMS_TRAINING_PLAN, else instance/training-plan.toml, else the plan that ships."""
-    if configured:
-        return Path(configured)
-    instance_plan = Path(instance_path) / "training-plan.toml"
-    return instance_plan if instance_plan.exists() else DEFAULT_PLAN
+    return Path(plan_file_stamp(configured, instance_path)[0])
+
+
+def plan_file_stamp(configured: str, instance_path: str | Path) -> tuple[str, int]:
+    """The plan file `plan_path` names, with its modification time (-1: it is missing), from
+    one `stat` where it can: every learner page looks, so no `Path` objects are made."""
+    candidates = (configured,) if configured else (os.path.join(instance_path, "training-plan.toml"), _DEFAULT)
+    for candidate in candidates:
+        try:
+            return candidate, os.stat(candidate).st_mtime_ns
+        except OSError:
+            continue
+    return candidates[-1], -1
 
 
 def read_plan(path: Path) -> tuple[Plan, str]:
