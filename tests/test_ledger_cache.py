@@ -3,6 +3,8 @@ change made since the last one, whoever made it, and nothing that was rolled bac
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import date
 
 import pytest
@@ -158,3 +160,21 @@ def words_of_overdue(app) -> str:
 
     with app.app_context():
         return " ".join(entry.person.name for entry in operations.overdue(current_plan(), TODAY))
+
+
+def test_a_new_plan_file_shows_in_the_next_report(client, auth, app):
+    org()
+    auth.login_as("lead", categories=("visitor",))
+    assert "ada@example.org,Ada Overdue,staff,prevent-awareness,quiz,overdue" in client.get(
+        "/dashboard/compliance.csv?as_of=2026-11-25").get_data(as_text=True)
+    assert "Ada Overdue" in overdue_names(client)
+    plan_file = app.config["TRAINING_PLAN"]
+    without_staff_items = PLAN.replace('categories = ["staff", "trainee"]', 'categories = ["trainee"]').replace(
+        'categories = ["staff"]', 'categories = ["trainee"]')
+    with open(plan_file, "w") as f:
+        f.write(without_staff_items)
+    os.utime(plan_file, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))  # a later stamp, whatever the clock
+    csv_after = client.get("/dashboard/compliance.csv?as_of=2026-11-25").get_data(as_text=True)
+    assert "ada@example.org" not in csv_after  # nothing in the new plan asks staff for anything
+    assert "ben@example.org,Ben Done,contractor,prevent-refresher,course,complete" in csv_after
+    assert "Ada Overdue" not in overdue_names(client)

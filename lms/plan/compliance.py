@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import wraps
 
 from sqlalchemy import String, func, select
 
@@ -72,6 +73,9 @@ class Facts:
     titles: dict[Key, str] = field(default_factory=dict)
     policy_effective: dict[str, date] = field(default_factory=dict)
     _resolved: dict[Key, str] | None = None
+    # The kept ledger's store of per-person results (lms/plan/ledger_cache.py), when the
+    # facts came from one.
+    worked_out: dict[tuple[str, int], tuple] | None = None
     # (latest completion, renew_months, warning_days) -> (status, valid until), for the lean
     # paths: the ledger holds a few thousand distinct days, the dashboard asks about 200,000
     # items.
@@ -134,6 +138,7 @@ def load_facts(
         pending=ledger.pending,
         titles=snapshot.titles,
         policy_effective={ref: effective for ref, (_, effective) in snapshot.policies.items()},
+        worked_out=ledger.worked_out,
     )
 
 
@@ -285,7 +290,29 @@ def items_for(plan: Plan, facts: Facts, person: Person) -> list[Item]:
     return items
 
 
-def statuses_for(plan: Plan, facts: Facts, person: Person) -> list[tuple[Key, Status]]:
+def _kept_per_person(work: Callable[[Plan, Facts, Person], tuple]) -> Callable[[Plan, Facts, Person], tuple]:
+    """Keep `work`'s answer for a person in the kept ledger they were read into, for the same
+    plan: it depends on nothing else (the ledger is kept per day and content), and the next
+    report over everyone then works out again only the people whose records changed."""
+    what = work.__name__
+
+    @wraps(work)
+    def kept(plan: Plan, facts: Facts, person: Person) -> tuple:
+        store = facts.worked_out
+        if store is None:
+            return work(plan, facts, person)
+        known = store.get((what, person.id))
+        if known is not None and known[0] is plan:
+            return known[1]
+        answer = work(plan, facts, person)
+        store[(what, person.id)] = (plan, answer)
+        return answer
+
+    return kept
+
+
+@_kept_per_person
+def statuses_for(plan: Plan, facts: Facts, person: Person) -> tuple[tuple[Key, Status], ...]:
     """Only the status of each requirement: what summaries and the matrix need, built lean
     because the dashboard works it out for everyone on every view. The same rule as
     `evaluate_latest` (a property test holds them equal), in the order that needs least:
@@ -313,14 +340,15 @@ def statuses_for(plan: Plan, facts: Facts, person: Person) -> list[tuple[Key, St
             applies = _applies_from(terms, held, facts)
             status = Status.DUE if (today - applies).days <= terms.due_days else Status.OVERDUE
         out.append((terms.key, status))
-    return out
+    return tuple(out)
 
 
 ReportRow = tuple[str, str, Status, date | None, date | None, date]
 """(ref, kind, status, completed on, valid until, deadline) of one requirement of one person."""
 
 
-def report_rows_for(plan: Plan, facts: Facts, person: Person) -> list[ReportRow]:
+@_kept_per_person
+def report_rows_for(plan: Plan, facts: Facts, person: Person) -> tuple[ReportRow, ...]:
     """Each requirement's status and dates, sorted by ref then kind, for the CSV: the same
     values as `items_for` (a property test holds them equal) without the objects the pages
     need, because the export works them out for everyone at once."""
@@ -348,7 +376,7 @@ def report_rows_for(plan: Plan, facts: Facts, person: Person) -> list[ReportRow]
             status = Status.DUE if today <= deadline else Status.OVERDUE
         rows.append((ref, kind, status, done, valid_until, deadline))
     rows.sort(key=_by_ref_then_kind)
-    return rows
+    return tuple(rows)
 
 
 def _by_ref_then_kind(row: ReportRow) -> tuple[str, str]:

@@ -10,8 +10,10 @@ a command is seen too), so a person's entry is good while their version is uncha
 
 A kept ledger also depends on the content (which policy version counts) and on the day
 (completions dated later do not count yet): it is keyed by both, and one ledger is kept.
-A ledger is never changed once made: a refresh builds a new one (copying the big dict is a
-few milliseconds), so a report running in another thread keeps a consistent view.
+A ledger's facts are never changed once read: a refresh builds a new one (copying the big
+dict is a few milliseconds), so a report running in another thread keeps a consistent view.
+Beside them it keeps what reports worked out from each person's facts (their statuses, their
+CSV rows) for the plan in force, so a report re-works only the people read again.
 Nothing read inside a transaction that wrote is kept, since that transaction may roll back.
 """
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app, g
@@ -35,6 +37,9 @@ class Ledger:
     latest: dict[FactKey, date]  # latest completion on or before the day, current policies only
     pending: frozenset[FactKey]  # evidence awaiting verification
     keys: dict[int, tuple[FactKey, ...]]  # each person's entries in `latest`
+    # What reports worked out from a person's entries, by (what, person): (plan, value). It
+    # fills as reports run; a person read again starts empty.
+    worked_out: dict[tuple[str, int], tuple] = field(default_factory=dict)
 
     def stale(self, versions: Iterable[tuple[int, int]]) -> dict[int, int]:
         """The people (with their current version) whose entries are missing or out of date."""
@@ -57,6 +62,7 @@ class Ledger:
             latest,
             pending,
             {**self.keys, **fresh.keys},
+            {key: value for key, value in self.worked_out.items() if key[1] not in fresh.versions},
         )
 
 
