@@ -133,14 +133,42 @@ def _key(needed: Permission) -> tuple | None:
 
 
 def _read_key(token: str):
-    """The person's row and the content stamp. On PostgreSQL this is read in autocommit, so
-    a kept page costs one round trip rather than BEGIN, the query and ROLLBACK (measured: the
-    round trips were most of a hit). SQLite opens no transaction for a read, so the session's
-    own connection is kept there and a miss reuses it."""
-    if db.engine.dialect.name != "postgresql":
-        return db.session.connection().execute(_KEY_QUERY, {"token": token}).first()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        return conn.execute(_KEY_QUERY, {"token": token}).first()
+    """The person's row and the content stamp. SQLite opens no transaction for a read, so the
+    session's own connection is used there and a miss reuses it."""
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        return _read_key_postgresql(engine, token)
+    return db.session.connection().execute(_KEY_QUERY, {"token": token}).first()
+
+
+_compiled: dict[Any, tuple[str, dict]] = {}
+
+
+def _read_key_postgresql(engine, token: str):
+    """On PostgreSQL the key is most of a kept page's cost, so it is read straight on the
+    pooled psycopg connection, in autocommit: one round trip (no BEGIN, no ROLLBACK when the
+    connection goes back) and no per-statement work in SQLAlchemy. Measured in process:
+    0.39 ms through a SQLAlchemy connection in autocommit, 0.24 ms so, out of about 1 ms."""
+    compiled = _compiled.get(engine.dialect)
+    if compiled is None:
+        statement = _KEY_QUERY.compile(dialect=engine.dialect)
+        compiled = _compiled[engine.dialect] = (str(statement), dict(statement.params))
+    sql, params = compiled
+    pooled = engine.raw_connection()  # the pool's checkout: pinged when idle (lms/dbping.py)
+    try:
+        driver = pooled.driver_connection
+        driver.autocommit = True
+        try:
+            return driver.execute(sql, {**params, "token": token}).fetchone()
+        finally:
+            if not driver.closed:
+                driver.autocommit = False
+    except engine.dialect.loaded_dbapi.Error as error:
+        if engine.dialect.is_disconnect(error, driver, None):
+            pooled.invalidate(error)  # never handed out again
+        raise
+    finally:
+        pooled.close()
 
 
 def _wrote(*_args: Any) -> None:

@@ -68,23 +68,31 @@ def synced(app, content):
 
 
 class Queries:
-    """Counts the statements the app sends while a `with` block runs."""
+    """Counts the statements the app sends while a `with` block runs: through SQLAlchemy, and
+    the key reads that go straight to psycopg on PostgreSQL."""
 
     def __init__(self, app):
         with app.app_context():
             self.engine = db.engine
         self.count = 0
+        self._direct = pagecache._read_key_postgresql
 
     def _count(self, *args):
         self.count += 1
 
+    def _counted_direct(self, *args):
+        self.count += 1
+        return self._direct(*args)
+
     def __enter__(self):
         self.count = 0
         event.listen(self.engine, "before_cursor_execute", self._count)
+        pagecache._read_key_postgresql = self._counted_direct
         return self
 
     def __exit__(self, *exc):
         event.remove(self.engine, "before_cursor_execute", self._count)
+        pagecache._read_key_postgresql = self._direct
 
 
 def words(response) -> str:
