@@ -255,7 +255,7 @@ def lean_facts(draw):
 def test_the_lean_status_path_agrees_with_the_full_rule(facts):
     for person in facts.people:
         full = [(item.key, item.status) for item in items_for(LEAN_PLAN, facts, person)]
-        assert statuses_for(LEAN_PLAN, facts, person) == tuple(sorted(full, key=lambda pair: (pair[0][1], pair[0][0])))
+        assert statuses_for(LEAN_PLAN, facts, person) == tuple(full)
 
 
 @settings(max_examples=300, deadline=None)

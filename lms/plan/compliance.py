@@ -313,9 +313,34 @@ def _kept_per_person(work: Callable[[Plan, Facts, Person], tuple]) -> Callable[[
 
 @_kept_per_person
 def statuses_for(plan: Plan, facts: Facts, person: Person) -> tuple[tuple[Key, Status], ...]:
-    """Only the status of each requirement (ordered by ref then kind): what summaries and the
-    matrix need. From the person's report rows, so a dashboard view also readies the CSV."""
-    return tuple(((kind, ref), status) for ref, kind, status, _, _, _ in report_rows_for(plan, facts, person))
+    """Only the status of each requirement: what summaries and the matrix need, built lean
+    because the dashboard works it out for everyone on every view. The same rule as
+    `evaluate_latest` (a property test holds them equal), in the order that needs least:
+    a completed item needs no deadline, and a renewal's status depends only on the day of
+    the latest completion, so it is worked out once per distinct day."""
+    held = dict(person.held)
+    today, warning, latest, pending = facts.today, plan.warning_days, facts.latest, facts.pending
+    renewal = facts.renewal
+    pid = person.id
+    out = []
+    for terms in plan.terms_for(frozenset(held)):
+        fact = (pid, terms.kind, terms.ref)
+        done = latest.get(fact)
+        if done is not None:
+            months = terms.renew_months
+            if months is None:
+                status = Status.COMPLETE
+            else:
+                status = renewal(done, months, warning)[0]
+                if status is Status.EXPIRED and fact in pending:
+                    status = Status.PENDING
+        elif fact in pending:
+            status = Status.PENDING
+        else:
+            applies = _applies_from(terms, held, facts)
+            status = Status.DUE if (today - applies).days <= terms.due_days else Status.OVERDUE
+        out.append((terms.key, status))
+    return tuple(out)
 
 
 ReportRow = tuple[str, str, Status, date | None, date | None, date]
@@ -324,11 +349,9 @@ ReportRow = tuple[str, str, Status, date | None, date | None, date]
 
 @_kept_per_person
 def report_rows_for(plan: Plan, facts: Facts, person: Person) -> tuple[ReportRow, ...]:
-    """Each requirement's status and dates, sorted by ref then kind, for the CSV and the
-    dashboard: the same values as `items_for` (a property test holds them equal) without the
-    objects the pages need, because reports work them out for everyone at once. A completed
-    item's status needs no deadline, and a renewal's depends only on the day of the latest
-    completion, so it is worked out once per distinct day."""
+    """Each requirement's status and dates, sorted by ref then kind, for the CSV: the same
+    values as `items_for` (a property test holds them equal) without the objects the pages
+    need, because the export works them out for everyone at once."""
     held = dict(person.held)
     today, warning, latest, pending = facts.today, plan.warning_days, facts.latest, facts.pending
     renewal = facts.renewal
