@@ -24,6 +24,7 @@ from .plan import Plan, Terms
 from .status import Result, Status, evaluate_latest
 
 Key = tuple[str, str]  # (kind, ref)
+_NEVER_LAPSES = (Status.COMPLETE, None)
 
 # Other modules add where pending evidence comes from (certificates awaiting verification):
 # each source is called with the date and the people wanted (None: everyone) and returns
@@ -81,14 +82,21 @@ class Facts:
     # items.
     _renewals: dict[tuple[date, int, int], tuple[Status, date]] = field(default_factory=dict)
 
-    def renewal(self, done: date, months: int, warning: int) -> tuple[Status, date]:
-        """The status and expiry of a renewing item last completed on `done` (before any
-        pending evidence is considered), worked out once per distinct day."""
+    def status_when_done(
+        self, fact: tuple[int, str, str], done: date, months: int | None, warning: int
+    ) -> tuple[Status, date | None]:
+        """The status and expiry of an item last completed on `done`: the rule of
+        `evaluate_latest` for a completed item, with a renewal's status worked out once per
+        distinct day (pending evidence only matters once it has expired)."""
+        if months is None:
+            return _NEVER_LAPSES
         memo = (done, months, warning)
         known = self._renewals.get(memo)
         if known is None:
             result = evaluate_latest(done, 0, months, done, False, self.today, warning)
             known = self._renewals[memo] = (result.status, result.valid_until)
+        if known[0] is Status.EXPIRED and fact in self.pending:
+            return Status.PENDING, known[1]
         return known
 
     def resolved_titles(self, plan: Plan) -> dict[Key, str]:
@@ -320,20 +328,14 @@ def statuses_for(plan: Plan, facts: Facts, person: Person) -> tuple[tuple[Key, S
     the latest completion, so it is worked out once per distinct day."""
     held = dict(person.held)
     today, warning, latest, pending = facts.today, plan.warning_days, facts.latest, facts.pending
-    renewal = facts.renewal
+    when_done = facts.status_when_done
     pid = person.id
     out = []
     for terms in plan.terms_for(frozenset(held)):
         fact = (pid, terms.kind, terms.ref)
         done = latest.get(fact)
         if done is not None:
-            months = terms.renew_months
-            if months is None:
-                status = Status.COMPLETE
-            else:
-                status = renewal(done, months, warning)[0]
-                if status is Status.EXPIRED and fact in pending:
-                    status = Status.PENDING
+            status = when_done(fact, done, terms.renew_months, warning)[0]
         elif fact in pending:
             status = Status.PENDING
         else:
@@ -354,7 +356,7 @@ def report_rows_for(plan: Plan, facts: Facts, person: Person) -> tuple[ReportRow
     need, because the export works them out for everyone at once."""
     held = dict(person.held)
     today, warning, latest, pending = facts.today, plan.warning_days, facts.latest, facts.pending
-    renewal = facts.renewal
+    when_done = facts.status_when_done
     pid = person.id
     rows = []
     for terms in plan.terms_for(frozenset(held)):
@@ -364,12 +366,7 @@ def report_rows_for(plan: Plan, facts: Facts, person: Person) -> tuple[ReportRow
         done = latest.get(fact)
         valid_until = None
         if done is not None:
-            if terms.renew_months is None:
-                status = Status.COMPLETE
-            else:
-                status, valid_until = renewal(done, terms.renew_months, warning)
-                if status is Status.EXPIRED and fact in pending:
-                    status = Status.PENDING
+            status, valid_until = when_done(fact, done, terms.renew_months, warning)
         elif fact in pending:
             status = Status.PENDING
         else:
