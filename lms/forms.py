@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from wtforms import DateField, Field, PasswordField, SelectMultipleField, StringField
+from wtforms import Field, PasswordField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
@@ -98,13 +98,11 @@ def categories_field(label: str = "Staff categories") -> CheckboxesField:
     )
 
 
-def start_date_field(label: str = "Start date") -> DateField:
-    return DateField(
+def start_date_field(label: str = "Start date") -> DatePartsField:
+    return DatePartsField(
         label,
         validators=[InputRequired("Enter a start date")],
-        render_kw={"placeholder": "YYYY-MM-DD"},
-        description="Induction deadlines count from this date.",
-        format="%Y-%m-%d",
+        description="Induction deadlines count from this date. For example, 2 11 2026.",
     )
 
 

@@ -35,3 +35,8 @@ def make_user(
     user.active = active
     db.session.commit()
     return user
+
+
+def date_parts(name: str, day: date) -> dict[str, str]:
+    """A date as a form's day, month and year boxes post it (GOV.UK's date input)."""
+    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}

@@ -11,7 +11,7 @@ from lms.extensions import db
 from lms.models import AuditEvent, OutboxMessage, Permission, Token, User
 from lms.people import operations
 
-from .factories import make_user
+from .factories import date_parts, make_user
 
 
 def fresh(user: User) -> User:
@@ -32,7 +32,7 @@ def edit_data(person: User, **changes):
         "name": person.name,
         "email": person.email,
         "categories": person.categories,
-        "start_date": person.start_date.isoformat(),
+        **date_parts("start_date", person.start_date),
         "permission": person.perm.name.lower(),
     }
     data.update(changes)
@@ -97,7 +97,7 @@ def test_add_a_person_sends_an_invitation_and_audits(client, auth):
     lead = auth.login_as("lead")
     response = client.post(
         "/admin/people/invite",
-        data={"name": "  Nia  New ", "email": "NIA@example.org", "categories": ["trainee"], "start_date": "2026-01-05", "permission": "learner"},
+        data={"name": "  Nia  New ", "email": "NIA@example.org", "categories": ["trainee"], **date_parts("start_date", date(2026, 1, 5)), "permission": "learner"},
     )
     assert response.status_code == 302
     nia = db.session.scalar(select(User).where(User.email == "nia@example.org"))
@@ -114,7 +114,9 @@ def test_add_a_person_sends_an_invitation_and_audits(client, auth):
         ({"email": "nope"}, "Enter an email address in the correct format"),
         ({"categories": []}, "Select at least one category"),
         ({"categories": ["wizard"]}, "Select only options from the list"),
-        ({"start_date": "03/03/2025"}, "Not a valid date value"),
+        ({"start_date-day": "31", "start_date-month": "2"}, "Start date must be a real date, like 27 3 2026"),
+        ({"start_date-year": ""}, "Start date must include a year"),
+        ({"start_date-day": "", "start_date-month": "", "start_date-year": ""}, "Enter a start date"),
         ({"permission": "lead"}, "Only an administrator can grant lead or administrator permission"),
     ],
 )
@@ -127,6 +129,24 @@ def test_edit_rejects_bad_input_and_saves_nothing(client, auth, changes, message
     assert "There is a problem" in html and message in html
     assert fresh(person).name == "Zoë Adams" and fresh(person).permission == Permission.LEARNER
     assert events("person.updated") == []
+
+
+def test_a_start_date_is_three_boxes_and_a_missing_part_is_linked_and_kept(client, auth):
+    """GOV.UK's date input: day, month and year boxes; the error summary links to the box
+    that is missing, and what was typed is shown again."""
+    auth.login_as("lead")
+    person = make_user(name="Zoë Adams", start_date=date(2025, 9, 1))
+    form = client.get(f"/admin/people/{person.id}/edit").get_data(as_text=True)
+    for part, value in (("day", "1"), ("month", "9"), ("year", "2025")):
+        assert f'id="start_date-{part}" name="start_date-{part}" type="text" inputmode="numeric" value="{value}"' in form
+    data = edit_data(person, **{"start_date-day": "14", "start_date-month": "10", "start_date-year": ""})
+    html = client.post(f"/admin/people/{person.id}/edit", data=data).get_data(as_text=True)
+    assert '<a href="#start_date-year">Start date must include a year</a>' in html
+    assert 'name="start_date-day" type="text" inputmode="numeric" value="14"' in html
+    assert fresh(person).start_date == date(2025, 9, 1)
+    data["start_date-year"] = "2025"
+    assert client.post(f"/admin/people/{person.id}/edit", data=data).status_code == 302
+    assert fresh(person).start_date == date(2025, 10, 14)
 
 
 def test_edit_email_must_be_unique(client, auth):
@@ -218,7 +238,7 @@ def test_invite_again_voids_the_earlier_link(client, auth):
     auth.login_as("lead")
     client.post(
         "/admin/people/invite",
-        data={"name": "Nia", "email": "nia@example.org", "categories": ["staff"], "start_date": "2026-01-05", "permission": "learner"},
+        data={"name": "Nia", "email": "nia@example.org", "categories": ["staff"], **date_parts("start_date", date(2026, 1, 5)), "permission": "learner"},
     )
     nia = db.session.scalar(select(User).where(User.email == "nia@example.org"))
     assert "Invited" in client.get(f"/admin/people/{nia.id}").get_data(as_text=True)

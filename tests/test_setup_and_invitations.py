@@ -7,7 +7,7 @@ from lms.auth import operations
 from lms.extensions import db
 from lms.models import AuditEvent, OutboxMessage, Permission, Token, User, utcnow
 
-from .factories import make_user
+from .factories import date_parts, make_user
 
 GOOD = "a long enough passphrase"
 
@@ -84,7 +84,7 @@ def invite_data(**changes):
         "name": "Nia Newstarter",
         "email": "nia@example.org",
         "categories": ["staff"],
-        "start_date": date.today().isoformat(),
+        **date_parts("start_date", date.today()),
         "permission": "learner",
     }
     data.update(changes)
@@ -150,7 +150,9 @@ def test_invitation_bad_input_saves_nothing(client, auth):
         (invite_data(email="nope"), b"Enter an email address in the correct format"),
         (invite_data(categories=[]), b"Select at least one category"),
         (invite_data(categories=["wizard"]), b"Select only options from the list"),
-        (invite_data(start_date="31/02/2026"), b"Not a valid date value"),
+        (invite_data(**{"start_date-day": "31", "start_date-month": "2"}), b"Start date must be a real date"),
+        (invite_data(**{"start_date-month": ""}), b"Start date must include a month"),
+        (invite_data(**{"start_date-day": "", "start_date-month": "", "start_date-year": ""}), b"Enter a start date"),
         (invite_data(permission="emperor"), b"Select a permission from the list"),
     ]
     before = db.session.scalar(select(func.count()).select_from(User))

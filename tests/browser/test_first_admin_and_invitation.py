@@ -1,10 +1,13 @@
 """Foundation journey: setup link -> administrator -> invite a learner -> learner signs in."""
 
 import re
+from datetime import date
 
 from playwright.sync_api import expect
 
 from lms.auth import operations
+
+from .journey_helpers import fill_date
 
 
 def test_setup_invite_and_first_sign_in(live_server, page):
@@ -36,7 +39,7 @@ def test_setup_invite_and_first_sign_in(live_server, page):
     page.get_by_label("Full name").fill("Nia Newstarter")
     page.get_by_label("Email address").fill("nia@ecpt.example")
     page.get_by_label("Trainee").check()
-    page.get_by_label("Start date").fill("2026-11-02")
+    fill_date(page, "Start date", date(2026, 11, 2))
     page.get_by_role("button", name="Send invitation").click()
     expect(page.get_by_role("status")).to_contain_text("Invitation sent to nia@ecpt.example")
     expect(page.get_by_role("link", name="Nia Newstarter")).to_be_visible()

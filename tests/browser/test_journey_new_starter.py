@@ -87,7 +87,7 @@ def test_a_new_starter_walks_the_whole_induction(live_server, browser, page, tmp
     page.get_by_label("Full name").fill("Nia Newstarter")
     page.get_by_label("Email address").fill("nia@ecpt.example")
     page.get_by_label("Trainee").check()
-    page.get_by_label("Start date").fill(today.isoformat())
+    fill_date(page, "Start date", today)
     page.get_by_role("button", name="Send invitation").click()
     expect(page.get_by_role("status")).to_contain_text("Invitation sent to nia@ecpt.example")
     page.get_by_role("link", name="Outbox").click()
