@@ -178,3 +178,29 @@ def test_a_new_plan_file_shows_in_the_next_report(client, auth, app):
     assert "ada@example.org" not in csv_after  # nothing in the new plan asks staff for anything
     assert "ben@example.org,Ben Done,contractor,prevent-refresher,course,complete" in csv_after
     assert "Ada Overdue" not in overdue_names(client)
+
+
+def test_a_person_whose_last_completion_is_moved_away_by_hand_is_read_again_later(client, auth):
+    """A hand-run SQL fix moves Ben's only completion to Ada; Ben trains afterwards."""
+    ada, ben, *_ = org()
+    auth.login_as("lead", categories=("visitor",))
+    assert "Ben Done" not in overdue_names(client)
+    db.session.execute(text("UPDATE completion SET user_id = :ada WHERE user_id = :ben"), {"ada": ada.id, "ben": ben.id})
+    db.session.commit()
+    csv = client.get("/dashboard/compliance.csv?as_of=2026-11-25").get_data(as_text=True)
+    assert "ben@example.org,Ben Done,contractor,prevent-refresher,course,overdue" in csv
+    complete(ben, "course", "prevent-refresher", date(2026, 11, 20))
+    csv = client.get("/dashboard/compliance.csv?as_of=2026-11-25").get_data(as_text=True)
+    assert "ben@example.org,Ben Done,contractor,prevent-refresher,course,complete,2026-11-20" in csv
+
+
+def test_correcting_a_start_date_moves_the_induction_deadlines(client, auth):
+    ada, *_ = org()  # staff since 1 September 2026: overdue on 25 November
+    auth.login_as("lead", categories=("visitor",))
+    assert "ada@example.org,Ada Overdue,staff,prevent-awareness,course,overdue,,,2026-09-29" in client.get(
+        "/dashboard/compliance.csv?as_of=2026-11-25").get_data(as_text=True)
+    data = {"name": ada.name, "email": ada.email, "categories": ["staff"], "permission": "learner",
+            "start_date-day": "10", "start_date-month": "11", "start_date-year": "2026"}
+    assert client.post(f"/admin/people/{ada.id}/edit", data=data).status_code == 302
+    csv = client.get("/dashboard/compliance.csv?as_of=2026-11-25").get_data(as_text=True)
+    assert "ada@example.org,Ada Overdue,staff,prevent-awareness,course,due,,,2026-12-08" in csv

@@ -107,7 +107,13 @@ def update_person(
 
     person.name = " ".join(name.split())
     person.email = accounts.normalise_email(email)
-    person.start_date = start_date
+    if start_date != person.start_date:
+        # A corrected start date moves the categories held since the start, so induction
+        # deadlines count from the new date; categories added later keep their own dates.
+        for row in person.category_rows:
+            if row.added_on == person.start_date:
+                row.added_on = start_date
+        person.start_date = start_date
     accounts.set_categories(person, categories, on=today)
     if permission is not None:
         person.permission = permission.value

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import CATEGORY_LABELS, User, UserCategory
 from ..models.content import Completion
 from . import ledger_cache
-from .content_cache import content_snapshot, content_stamp
+from .content_cache import content_snapshot
 from .ledger_cache import Ledger
 from .plan import Plan, Terms
 from .status import Result, Status, evaluate_latest
@@ -132,7 +132,7 @@ def load_facts(
     conn = db.session.connection()
     rows = conn.execute(people_q).all()  # first: the versions are read before the rows they cover
     snapshot = content_snapshot()
-    kept_as = (content_stamp(), today)
+    kept_as = (snapshot.stamp, today)  # the stamp the snapshot was read under, not a second read
     ledger = ledger_cache.kept(kept_as)
     stale = ledger.stale((r.id, r.data_version) for r in rows)
     if stale:
@@ -202,7 +202,7 @@ def _read_ledger(conn, today: date, versions: dict[int, int], policies: dict[str
         held={person: tuple(sorted(held.get(person, ()))) for person in chosen},
         latest=latest,
         pending=frozenset(_pending(today, list(chosen) if narrowed else None, set(chosen))),
-        keys={person: tuple(entries) for person, entries in keys.items()},
+        keys={person: tuple(keys.get(person, ())) for person in chosen},
     )
 
 

@@ -28,6 +28,7 @@ class ContentSnapshot:
     policies: dict[str, tuple[str, date]]  # ref -> (current version label, effective date)
     policy_courses: dict[str, str]  # policy ref -> the course slug that carries it
     quiz_ids: dict[str, int]  # active quizzes by slug
+    stamp: tuple = ()  # the content stamp read before this snapshot (it may be newer, never older)
 
 
 _lock = threading.Lock()
@@ -63,10 +64,11 @@ def content_snapshot() -> ContentSnapshot:
     """The snapshot, checked for changes once per request (or per call outside one)."""
     if has_request_context() and "content_snapshot" in g:
         return g.content_snapshot
-    key = (str(db.engine.url), content_stamp())
+    stamp = content_stamp()
+    key = (str(db.engine.url), stamp)
     snapshot = _cached.get(key)
     if snapshot is None:
-        snapshot = _load()
+        snapshot = _load(stamp)
         with _lock:
             _cached.clear()
             _cached[key] = snapshot
@@ -75,7 +77,7 @@ def content_snapshot() -> ContentSnapshot:
     return snapshot
 
 
-def _load() -> ContentSnapshot:
+def _load(stamp: tuple) -> ContentSnapshot:
     titles: dict[Key, str] = {}
     policies: dict[str, tuple[str, date]] = {}
     policy_courses: dict[str, str] = {}
@@ -102,4 +104,4 @@ def _load() -> ContentSnapshot:
         titles[("quiz", slug)] = title
         if not archived:
             quiz_ids[slug] = quiz_id
-    return ContentSnapshot(titles, policies, policy_courses, quiz_ids)
+    return ContentSnapshot(titles, policies, policy_courses, quiz_ids, stamp)

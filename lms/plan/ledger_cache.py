@@ -53,16 +53,19 @@ class Ledger:
         latest = self.latest.copy()
         for person in fresh.versions:
             for key in self.keys.get(person, ()):
-                del latest[key]
+                latest.pop(key, None)
         latest.update(fresh.latest)
         pending = frozenset(t for t in self.pending if t[0] not in fresh.versions) | fresh.pending
+        # Reports in other threads add to `worked_out` while this runs: copy it in one step
+        # (the other dicts are never changed once made).
+        worked_out = self.worked_out.copy()
         return Ledger(
             {**self.versions, **fresh.versions},
             {**self.held, **fresh.held},
             latest,
             pending,
-            {**self.keys, **fresh.keys},
-            {key: value for key, value in self.worked_out.items() if key[1] not in fresh.versions},
+            {**self.keys, **fresh.keys},  # `fresh` names every person it read, with or without entries
+            {key: value for key, value in worked_out.items() if key[1] not in fresh.versions},
         )
 
 
