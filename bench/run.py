@@ -4,27 +4,30 @@ Server times are measured inside the process around the WSGI call (no network), 
 median of several runs. The dashboard and the CSV are timed as a lead sees them on a running
 server while people train: 20 people's records change before each run, so the process's kept
 ledger reads those again; the same reports with the ledger emptied (the first view after a
-restart) are printed after the required figures as `*_cold_s`. Requests per second come from wrk against gunicorn (2 workers, 8
-connections, on 127.0.0.1, for a fixed number of seconds).
+restart) are printed after the required figures as `*_cold_s`. Requests per second come from
+wrk against gunicorn (2 workers, 8 connections, on 127.0.0.1, for a fixed number of seconds).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import sys
 import time
 import tracemalloc
+from datetime import date
 from pathlib import Path
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import LEAD_EMAIL, bench_app, generate, reset_database  # noqa: E402
 from lms.extensions import db  # noqa: E402
+from lms.models import Completion, QuizAttempt, User  # noqa: E402
 from lms.plan import ledger_cache  # noqa: E402
 
 FIGURES: list[tuple[str, object]] = []
@@ -38,8 +41,6 @@ def figure(name: str, value) -> None:
 
 
 def signed_in_client(app, email: str):
-    from lms.models import User
-
     client = app.test_client()
     with app.app_context():
         token = db.session.scalar(select(User.session_token).where(User.email == email))
@@ -98,11 +99,6 @@ def csv_peak_mb(app, client, url: str) -> float:
 def people_train(app, count: int, seed: int) -> None:
     """`count` people, picked at random, each complete one item today, as between two views
     of a lead's dashboard while the organisation trains (the triggers move their versions)."""
-    import random
-    from datetime import date
-
-    from lms.models import Completion, User
-
     with app.app_context():
         ids = db.session.scalars(select(User.id).where(User.active.is_(True))).all()
         for user_id in random.Random(seed).sample(ids, count):
@@ -158,10 +154,6 @@ def measure_oversight(app) -> dict[str, float]:
 
 
 def existing(app) -> dict[str, int]:
-    from sqlalchemy import func
-
-    from lms.models import QuizAttempt, User
-
     with app.app_context():
         people = db.session.scalar(select(func.count()).select_from(User))
         return {"people": people, "attempts": db.session.scalar(select(func.count()).select_from(QuizAttempt))}

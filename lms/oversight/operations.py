@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..models import CATEGORIES
-from ..plan.compliance import Facts, Item, Key, Person, evaluate_all, load_facts, report_rows_for, statuses_for
+from ..plan.compliance import Facts, Item, Key, Person, items_for, load_facts, report_rows_for, statuses_for
 from ..plan.plan import Plan
 from ..plan.status import Status
 
@@ -101,8 +101,11 @@ def overdue(plan: Plan, today: date, include_inactive: bool = False) -> list[Ove
     """Every overdue or expired item, the longest overdue first."""
     facts = load_facts(today, include_inactive=include_inactive)
     entries = []
-    for person, items in evaluate_all(plan, facts):
-        for item in items:
+    for person in facts.people:
+        # The kept lean statuses say who has anything to list; only they get full items.
+        if not any(status.needs_action for _, status in statuses_for(plan, facts, person)):
+            continue
+        for item in items_for(plan, facts, person):
             if item.status is Status.OVERDUE:
                 entries.append(OverdueEntry(person, item, (today - item.result.deadline).days))
             elif item.status is Status.EXPIRED:
