@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from .. import org
 from ..extensions import db
 from ..models import OutboxMessage, Permission
+from ..pagination import paginate
 from ..permissions import requires
 from . import bp
 from .forms import ContactsForm
@@ -31,7 +32,7 @@ def edit_contacts():
 @requires(Permission.ADMIN)
 def list_outbox():
     query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], max_per_page=200)
+    page = paginate(query)
     return render_template("admin/list_outbox.html", page=page)
 
 

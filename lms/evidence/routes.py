@@ -24,6 +24,7 @@ from ..courses.operations import active_course
 from ..dates import local_today
 from ..extensions import db, limiter
 from ..models import Attestation, Evidence, Permission, User
+from ..pagination import paginate
 from ..permissions import public, requires
 from ..plan.loader import current_plan
 from ..plan.views import KIND_LABELS, TAG, date_phrase
@@ -259,9 +260,7 @@ def self_certify():
 @bp.route("/self-certifications")
 @requires(Permission.DIRECTOR)
 def list_attestations():
-    page = db.paginate(
-        attestations.history(), per_page=current_app.config["PAGE_SIZE"], max_per_page=current_app.config["PAGE_SIZE"]
-    )
+    page = paginate(attestations.history())
     return render_template("evidence/list_attestations.html", page=page, latest=attestations.latest_ids())
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..csvexport import CsvWriter
 from ..models import CATEGORIES
 from ..plan.compliance import Facts, Item, Key, Person, items_for, load_facts, report_rows_for, statuses_for
 from ..plan.plan import Plan
@@ -120,9 +119,8 @@ def csv_lines(plan: Plan, today: date, include_inactive: bool = False) -> Iterat
     Yields text in chunks so a response can stream it; facts are loaded once for everyone.
     """
     facts = load_facts(today, include_inactive=include_inactive)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
+    writer = CsvWriter()
+    writer.row(CSV_HEADER)
     people = sorted(facts.people, key=lambda p: p.email)
     # About 225,000 dates over a few thousand distinct days: each is written out once.
     iso: dict[date | None, str] = {None: ""}
@@ -135,12 +133,10 @@ def csv_lines(plan: Plan, today: date, include_inactive: bool = False) -> Iterat
 
     for n, person in enumerate(people, start=1):
         email, name, categories = person.email, person.name, ";".join(sorted(person.categories))
-        writer.writerows(
+        writer.rows(
             [email, name, categories, ref, kind, status.value, text(completed_on), text(valid_until), text(deadline)]
             for ref, kind, status, completed_on, valid_until, deadline in report_rows_for(plan, facts, person)
         )
         if n % 200 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+            yield writer.take()
+    yield writer.take()

@@ -3,9 +3,10 @@ reports, and the effective training plan."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, render_template, request, stream_with_context
+from flask import Response, current_app, render_template, request
 from sqlalchemy import func, select
 
+from .. import csvexport
 from ..dates import local_today, parse_iso_date
 from ..extensions import db
 from ..models import CATEGORY_LABELS, Permission, User, UserCategory
@@ -97,11 +98,7 @@ def export_csv():
     today = _as_of()
     include_inactive = request.args.get("include_inactive") == "y"
     lines = operations.csv_lines(current_plan(), today, include_inactive=include_inactive)
-    return Response(
-        stream_with_context(lines),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="compliance-{today.isoformat()}.csv"'},
-    )
+    return csvexport.download(lines, f"compliance-{today.isoformat()}.csv")
 
 
 @bp.route("/dashboard/report.pdf")
@@ -112,7 +109,10 @@ def export_pdf():
     return Response(
         pdf,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="prevent-training-report-{today.isoformat()}.pdf"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="prevent-training-report-{today.isoformat()}.pdf"',
+            "Cache-Control": "no-store",  # everyone's training, by name
+        },
     )
 
 

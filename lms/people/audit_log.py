@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +12,7 @@ from flask import current_app
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
+from ..csvexport import CsvWriter
 from ..extensions import db
 from ..models import AuditEvent, User
 
@@ -54,39 +53,23 @@ def query(filters: AuditFilters) -> Select:
     return q
 
 
-def _cell(value: str) -> str:
-    """Spreadsheets run a cell that starts with = + - or @ as a formula; quote it."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def csv_lines(filters: AuditFilters) -> Iterator[str]:
     """The filtered log as CSV, newest first, read in batches."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flush() -> str:
-        value = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return value
-
-    writer.writerow(["when_utc", "actor_email", "address", "action", "target_type", "target_id", "details"])
-    yield flush()
+    writer = CsvWriter()
+    writer.row(["when_utc", "actor_email", "address", "action", "target_type", "target_id", "details"])
+    yield writer.take()
     actor = aliased(User)
     q = query(filters).add_columns(actor.email).outerjoin(actor, AuditEvent.actor_id == actor.id)
     for event, actor_email in db.session.execute(q.execution_options(yield_per=1000)):
-        writer.writerow(
+        writer.row(
             [
-                _cell(value)
-                for value in (
-                    event.at.isoformat(),
-                    actor_email or "",
-                    event.address or "",
-                    event.action,
-                    event.target_type or "",
-                    event.target_id or "",
-                    json.dumps(event.details, ensure_ascii=False, sort_keys=True, default=str),
-                )
+                event.at.isoformat(),
+                actor_email or "",
+                event.address or "",
+                event.action,
+                event.target_type or "",
+                event.target_id or "",
+                json.dumps(event.details, ensure_ascii=False, sort_keys=True, default=str),
             ]
         )
-        yield flush()
+        yield writer.take()

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import base64
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
 
+from .. import csvexport
 from ..dates import local_today
 from ..extensions import db
 from ..models import AuditEvent, Permission, User, UserCategory
+from ..pagination import paginate
 from ..permissions import requires
 from ..plan.loader import current_plan
 from ..records.reminders import remind_people
@@ -63,7 +65,7 @@ def list_people():
         query = query.where(User.active.is_(False))
     elif status == "invited":
         query = query.where(User.active.is_(True), User.password_hash.is_(None))
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], max_per_page=200)
+    page = paginate(query)
     args = {k: v for k, v in request.args.items() if k != "page" and k in form.data}
     return render_template("people/list_people.html", page=page, form=form, args=args, bulk=BulkForm(), q=q)
 
@@ -340,7 +342,7 @@ def list_audit():
     form = AuditFilterForm(request.args)
     form.action.choices += [SelectChoice(a, a) for a in audit_log.actions()]
     filters = _audit_filters(form)
-    page = db.paginate(audit_log.query(filters), per_page=current_app.config["PAGE_SIZE"], max_per_page=200)
+    page = paginate(audit_log.query(filters))
     args = {k: v for k, v in request.args.items() if k != "page" and k in form.data}
     return render_template("people/list_audit.html", form=form, page=page, args=args)
 
@@ -349,8 +351,4 @@ def list_audit():
 @requires(Permission.LEAD)
 def export_audit():
     filters = _audit_filters(AuditFilterForm(request.args))
-    return Response(
-        stream_with_context(audit_log.csv_lines(filters)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="audit-log-{local_today().isoformat()}.csv"'},
-    )
+    return csvexport.download(audit_log.csv_lines(filters), f"audit-log-{local_today().isoformat()}.csv")

@@ -3,8 +3,6 @@ once, what a result page may show, and the results leads and admins read."""
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +14,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
+from ..csvexport import CsvWriter
+from ..csvexport import number as csv_number
 from ..dates import local_today
 from ..extensions import db
 from ..models import (
@@ -594,15 +594,12 @@ def _stamp(value: datetime | None, tz) -> str:
 def _stream(statement, write_rows) -> Iterator[str]:
     """Run the query with a server-side cursor where there is one (yield_per) and yield the
     CSV text batch by batch: memory stays the same whatever the number of rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = CsvWriter()
     for partition in db.session.execute(
         statement.execution_options(yield_per=CSV_BATCH)
     ).partitions():
         write_rows(writer, partition)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+        yield writer.take()
 
 
 def attempts_csv(quiz: Quiz | None, tz) -> Iterator[str]:
@@ -622,12 +619,14 @@ def attempts_csv(quiz: Quiz | None, tz) -> Iterator[str]:
         statement = statement.where(QuizAttempt.quiz_id == quiz.id)
 
     def write(writer, rows) -> None:
-        for email, name, slug, version, number, started, submitted, score, passed in rows:
-            writer.writerow([
-                email, name, slug, version, number, _stamp(started, tz), _stamp(submitted, tz),
-                "" if score is None else f"{score:g}",
+        writer.rows(
+            [
+                email, name, slug, version, attempt, _stamp(started, tz), _stamp(submitted, tz),
+                "" if score is None else csv_number(score),
                 "" if passed is None else ("yes" if passed else "no"),
-            ])
+            ]
+            for email, name, slug, version, attempt, started, submitted, score, passed in rows
+        )
 
     yield ",".join(ATTEMPTS_HEADER) + "\n"
     yield from _stream(statement, write)
@@ -658,11 +657,11 @@ def responses_csv(quiz: Quiz | None, tz) -> Iterator[str]:
         statement = statement.where(QuizAttempt.quiz_id == quiz.id)
 
     def write(writer, rows) -> None:
-        for email, name, slug, version, number, submitted, position, question_id, chosen, score, right in rows:
+        for email, name, slug, version, attempt, submitted, position, question_id, chosen, score, right in rows:
             stable, texts = questions[question_id]
-            writer.writerow([
-                email, name, slug, version, number, _stamp(submitted, tz), position, stable,
-                " | ".join(texts[int(c)] for c in chosen), f"{score:g}", "yes" if right else "no",
+            writer.row([
+                email, name, slug, version, attempt, _stamp(submitted, tz), position, stable,
+                " | ".join(texts[int(c)] for c in chosen), csv_number(score), "yes" if right else "no",
             ])
 
     yield ",".join(RESPONSES_HEADER) + "\n"

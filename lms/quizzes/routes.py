@@ -13,17 +13,18 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
+from .. import csvexport
 from ..dates import local_today
 from ..extensions import db
 from ..models import Permission, Quiz
 from ..pagecache import cached_page
+from ..pagination import MAX_PER_PAGE, requested_page
 from ..permissions import requires
 from . import bp, operations
 from .forms import AnswerForm, StartForm
@@ -157,8 +158,9 @@ def show_results(slug: str):
     page = _SelectPagination(
         select=operations.people_results_query(quiz),
         total=operations.people_count(quiz),
+        page=requested_page(),
         per_page=current_app.config["PAGE_SIZE"],
-        max_per_page=200,
+        max_per_page=MAX_PER_PAGE,
     )
     return render_template(
         "quizzes/show_results.html",
@@ -170,11 +172,7 @@ def show_results(slug: str):
 
 
 def _csv(lines, name: str) -> Response:
-    return Response(
-        stream_with_context(lines),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}-{local_today().isoformat()}.csv"'},
-    )
+    return csvexport.download(lines, f"{name}-{local_today().isoformat()}.csv")
 
 
 def _export_filter() -> Quiz | None:
