@@ -7,7 +7,7 @@ PORT   ?= 5000
 # pytest workers: two cores here; override with `make test WORKERS=1`
 WORKERS ?= 2
 
-.PHONY: run test lint install bench lock clean
+.PHONY: run dev test lint install bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,27 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 
 install: $(VENV)/.installed
 
+# Links in emails and PDFs use LMS_BASE_URL: BASE_URL=... here, else the environment or
+# instance/lms.toml, else http://HOST:PORT (which cannot be guessed when HOST is 0.0.0.0).
+BASE_URL ?=
+
 run: install
-	$(BIN)/lms init --base-url http://$(HOST):$(PORT)
-	$(BIN)/flask --app lms run --host $(HOST) --port $(PORT)
+	@url="$(BASE_URL)"; \
+	[ -n "$$url" ] || url="$$($(BIN)/lms base-url 2>/dev/null)"; \
+	if [ -z "$$url" ]; then \
+	    case "$(HOST)" in 0.0.0.0|::) \
+	        echo "HOST=$(HOST) listens on every address, so links cannot point at it: pass the address people open," >&2; \
+	        echo "for example: make run HOST=$(HOST) BASE_URL=http://training.example.org:$(PORT)" >&2; exit 2;; \
+	    esac; \
+	    url="http://$(HOST):$(PORT)"; \
+	fi; \
+	export LMS_BASE_URL="$$url"; \
+	$(BIN)/lms init && exec $(BIN)/gunicorn -c python:lms.gunicorn_conf --bind "$(HOST):$(PORT)"
+
+# Flask's development server, reloading on every change.
+dev: install
+	@LMS_BASE_URL="$${LMS_BASE_URL:-http://$(HOST):$(PORT)}" $(BIN)/lms init
+	LMS_BASE_URL="$${LMS_BASE_URL:-http://$(HOST):$(PORT)}" $(BIN)/flask --app lms run --debug --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)

@@ -46,7 +46,7 @@ LEAD_EMAIL = "lead@bench.example"
 
 def bench_app(url: str, out: Path):
     out.mkdir(parents=True, exist_ok=True)
-    return create_app({"DATABASE_URL": url, "INSTANCE_PATH": out / "instance", "RATELIMIT_STORAGE_URI": "memory://"})
+    return create_app({"BASE_URL": "http://127.0.0.1:5000", "DATABASE_URL": url, "INSTANCE_PATH": out / "instance", "RATELIMIT_STORAGE_URI": "memory://"})
 
 
 def reset_database(app) -> None:

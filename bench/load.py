@@ -38,7 +38,7 @@ class Gunicorn:
         self.proc = subprocess.Popen(
             [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
              "--log-level", "warning", target],
-            env={**os.environ, **env},
+            env={"LMS_BASE_URL": self.url, **os.environ, **env},
             cwd=ROOT,
         )
 
@@ -153,13 +153,16 @@ def _answers(attempt, qids: dict[int, str]) -> dict[str, str]:
 
 
 def _learners(app, count: int, offset: int) -> list:
+    from lms.auth.operations import open_session
     from lms.models import User
 
     with app.app_context():
-        rows = db.session.execute(
-            select(User.id, User.session_token).where(User.active.is_(True), User.id > 2).order_by(User.id)
+        people = db.session.scalars(
+            select(User).where(User.active.is_(True), User.id > 2).order_by(User.id).offset(offset).limit(count)
         ).all()
-    return rows[offset : offset + count]
+        rows = [(person.id, open_session(person, "127.0.0.1", "bench")) for person in people]
+        db.session.commit()
+    return rows
 
 
 def _start_attempts(app, learners) -> tuple[dict, dict[int, str]]:
@@ -184,7 +187,8 @@ def measure_submissions(app, url: str, out: Path, figure) -> None:
     from lms import create_app
 
     timing_app = create_app(
-        {"DATABASE_URL": url, "INSTANCE_PATH": out / "instance", "WTF_CSRF_ENABLED": False}
+        {"BASE_URL": "http://127.0.0.1:5000", "DATABASE_URL": url, "INSTANCE_PATH": out / "instance",
+         "WTF_CSRF_ENABLED": False}
     )
     learners = _learners(timing_app, 200, 100)
     attempts, qids = _start_attempts(timing_app, learners)

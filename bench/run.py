@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import LEAD_EMAIL, bench_app, generate, reset_database  # noqa: E402
+from lms.auth.operations import open_session  # noqa: E402
 from lms.extensions import db  # noqa: E402
 from lms.models import Completion, QuizAttempt, User  # noqa: E402
 from lms.plan import ledger_cache  # noqa: E402
@@ -43,7 +44,9 @@ def figure(name: str, value) -> None:
 def signed_in_client(app, email: str):
     client = app.test_client()
     with app.app_context():
-        token = db.session.scalar(select(User.session_token).where(User.email == email))
+        person = db.session.scalar(select(User).where(User.email == email))
+        token = open_session(person, "127.0.0.1", "bench")
+        db.session.commit()
     with client.session_transaction() as sess:
         sess["_user_id"] = token
         sess["_fresh"] = True

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import click
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -49,9 +51,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             app.config["SQLALCHEMY_DATABASE_URI"] = overrides["DATABASE_URL"]
     secure = app.config["HTTPS"]
     app.config.update(SESSION_COOKIE_SECURE=secure, REMEMBER_COOKIE_SECURE=secure)
-    if app.config["PROXY_FIX"]:
-        n = app.config["PROXY_FIX"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+    _configure_addresses(app)
 
     db.init_app(app)
     from .dbping import ping_when_idle
@@ -108,6 +108,54 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     check_declared(app)
     return app
+
+
+def _configure_addresses(app: Flask) -> None:
+    """Links come from LMS_BASE_URL alone, and only its host (or a local or listed one) is served."""
+    from .links import LOCAL_HOSTS, BaseURLMissing, check_base_url, trusted_hosts
+
+    if app.config["BASE_URL"]:
+        app.config["BASE_URL"] = check_base_url(app.config["BASE_URL"])
+    elif _serving(app):
+        raise BaseURLMissing()
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config["BASE_URL"], app.config["TRUSTED_HOSTS"] or "")
+    app.wsgi_app = _LocalAndHealthHosts(app.wsgi_app, LOCAL_HOSTS[0])
+    if app.config["PROXY_FIX"]:
+        # Only the client's address and scheme come from the proxy; the proxy sets Host itself.
+        n = app.config["PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_prefix=0)
+
+
+def _serving(app: Flask) -> bool:
+    """True unless the app was built for a command: the `lms` script, or `flask ... lms ...`.
+
+    Serving (gunicorn, `flask run`) needs LMS_BASE_URL; commands that send nothing do not, and
+    those that do stop with the same message when they first build a link.
+    """
+    if app.config.get("COMMAND_LINE"):
+        return False
+    ctx = click.get_current_context(silent=True)
+    return ctx is None or ctx.info_name == "run"
+
+
+class _LocalAndHealthHosts:
+    """/healthz answers whatever Host a load balancer sends, and [::1] counts as local.
+
+    (Werkzeug cannot match an IPv6 address in TRUSTED_HOSTS, so such requests are handed on
+    under the name localhost.)
+    """
+
+    _IPV6_LOOPBACK = re.compile(r"\[::1\](:\d+)?")
+
+    def __init__(self, wsgi_app, local_name: str):
+        self.wsgi_app = wsgi_app
+        self.local_name = local_name
+
+    def __call__(self, environ, start_response):
+        host = environ.get("HTTP_HOST", "")
+        if environ.get("PATH_INFO") == "/healthz" or self._IPV6_LOOPBACK.fullmatch(host):
+            environ["HTTP_HOST"] = self.local_name
+        return self.wsgi_app(environ, start_response)
 
 
 def _render_migration_item(type_, obj, autogen_context):

@@ -10,39 +10,67 @@ from flask import current_app
 from flask.cli import AppGroup, ScriptInfo
 
 from .config import PROJECT_ROOT
+from .links import BaseURLMissing, check_base_url
 
 lms_group = AppGroup("lms", help="Run and look after the Prevent training LMS.")
 
 
-def _base_url(given: str | None) -> str:
-    return given or current_app.config["BASE_URL"] or "http://127.0.0.1:5000"
+def _use_base_url(given: str | None) -> None:
+    """An address given on the command line stands in for LMS_BASE_URL in this command."""
+    if given:
+        try:
+            current_app.config["BASE_URL"] = check_base_url(given)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--base-url") from None
+
+
+def require_base_url() -> None:
+    """Stop a command that sends or prints links before it does anything, when none can be built."""
+    if not current_app.config["BASE_URL"]:
+        raise click.ClickException(str(BaseURLMissing()))
 
 
 @lms_group.command("init")
-@click.option("--base-url", help="Address the LMS is served on, for the setup link.")
+@click.option("--base-url", help="Address the LMS is served on, for the setup link (default: LMS_BASE_URL).")
 def init_command(base_url: str | None) -> None:
     """Create or upgrade the database and print the setup link while no administrator exists."""
     from flask_migrate import upgrade
 
     from .auth import operations
 
+    _use_base_url(base_url)
     upgrade()
     click.echo("Database is up to date.")
     _sync_or_exit()
     if not operations.admin_exists():
-        link = operations.setup_link(_base_url(base_url))
+        if not current_app.config["BASE_URL"]:
+            click.echo("No administrator yet. Set LMS_BASE_URL, then run `lms setup-link` for the one-time link.")
+            return
+        link = operations.setup_link()
         click.echo(f"No administrator yet. Open this one-time link to create one: {link}")
 
 
 @lms_group.command("setup-link")
-@click.option("--base-url", help="Address the LMS is served on.")
+@click.option("--base-url", help="Address the LMS is served on (default: LMS_BASE_URL).")
 def setup_link_command(base_url: str | None) -> None:
     """Print a fresh one-time link that creates the first administrator."""
     from .auth import operations
 
+    _use_base_url(base_url)
     if operations.admin_exists():
         raise click.ClickException("An administrator exists already; setup links are closed.")
-    click.echo(operations.setup_link(_base_url(base_url)))
+    try:
+        click.echo(operations.setup_link())
+    except BaseURLMissing as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@lms_group.command("base-url")
+def base_url_command() -> None:
+    """Print the address every link is built from (LMS_BASE_URL); exit 1 when none is set."""
+    if not current_app.config["BASE_URL"]:
+        raise click.ClickException("LMS_BASE_URL is not set.")
+    click.echo(current_app.config["BASE_URL"])
 
 
 @lms_group.command("sync-content")
@@ -176,5 +204,5 @@ def main() -> None:
     each area's commands on the group before Click reads the command line."""
     from . import create_app
 
-    app = create_app()
+    app = create_app({"COMMAND_LINE": True})
     lms_group.main(obj=ScriptInfo(create_app=lambda: app), prog_name="lms")

@@ -25,7 +25,8 @@ class Setting:
 SETTINGS: list[Setting] = [
     Setting("DATABASE_URL", "", "SQLAlchemy URL; default: SQLite file lms.sqlite3 in the instance folder"),
     Setting("ORG_NAME", "Ellesmere Centre for Psychotherapy Training", "Organisation name on pages, emails and reports"),
-    Setting("BASE_URL", "", "Public address used in emailed links, e.g. https://lms.example.org (default: the request's)"),
+    Setting("BASE_URL", "", "Public address of the LMS, e.g. https://lms.example.org: every link in an email, PDF or QR code is built from it; required to serve"),
+    Setting("TRUSTED_HOSTS", "", "Further host names requests may use beside the base address's and localhost, separated by commas"),
     Setting("CONTENT_PATHS", "", "Extra content folders, separated by ':'; each may hold courses/ and quizzes/"),
     Setting("TRAINING_PLAN", "", "Path of the training plan TOML (default: instance/training-plan.toml, else the shipped plan)"),
     Setting("SAFE_MODE", False, "Skip third-party content packs found through the lms.packs entry point"),
@@ -46,6 +47,8 @@ SETTINGS: list[Setting] = [
     Setting("MAIL_FROM", "lms@localhost", "Sender address of the LMS's emails"),
     Setting("LEAVER_RETENTION_YEARS", 6, "Years after a leaver's last activity before `lms purge-leavers` anonymises them"),
     Setting("MAX_UPLOAD_MB", 10, "Largest evidence upload, in megabytes"),
+    Setting("UPLOADS_PER_HOUR", 20, "Evidence files one person may upload in an hour"),
+    Setting("UPLOAD_QUOTA_MB", 100, "Evidence one person may have stored, in megabytes (withdrawn and rejected files count until deleted)"),
     Setting("PAGE_CACHE_MB", 32, "Memory each app process may use to keep learners' rendered pages (0 turns the cache off)"),
 ]
 

@@ -44,6 +44,8 @@ def backup_command(path: Path) -> None:
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:":
             raise click.ClickException("this database lives in memory; there is nothing to back up")
+        if not Path(url.database).exists():
+            raise click.ClickException(f"there is no database at {url.database} yet: run `lms init` first")
         pages = backup_sqlite(Path(url.database), path)
         click.echo(f"Backed up {url.database} to {path} ({pages} pages), consistent and checked.")
         click.echo("Restore: stop the app, copy the file to the instance folder as lms.sqlite3, start it again.")

@@ -32,9 +32,10 @@ from flask import Flask, current_app, g, has_app_context, request, session
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
+from .auth.operations import key_digest
 from .dates import local_today
 from .extensions import db
-from .models import Permission, User
+from .models import Permission, User, UserSession
 from .permissions import declared_permission
 from .plan.content_cache import stamp_columns
 from .plan.loader import plan_stamp
@@ -42,9 +43,17 @@ from .plan.loader import plan_stamp
 EXTENSION = "lms.page_cache"
 
 _person = User.__table__.c
+_session = UserSession.__table__.c
 _PERSON_COLUMNS = (_person.id, _person.name, _person.email, _person.start_date, _person.permission, _person.data_version)
-_KEY_QUERY = select(*_PERSON_COLUMNS, *stamp_columns()).where(
-    _person.session_token == bindparam("token"), _person.active.is_(True)
+_KEY_QUERY = (
+    select(*_PERSON_COLUMNS, *stamp_columns())
+    .select_from(User.__table__.join(UserSession.__table__, _session.user_id == _person.id))
+    .where(
+        _session.key_hash == bindparam("key_hash"),
+        _session.ended_at.is_(None),
+        _session.user_token == _person.session_token,
+        _person.active.is_(True),
+    )
 )
 
 
@@ -138,7 +147,7 @@ def _read_key(token: str):
     engine = db.engine
     if engine.dialect.name == "postgresql":
         return _read_key_postgresql(engine, token)
-    return db.session.connection().execute(_KEY_QUERY, {"token": token}).first()
+    return db.session.connection().execute(_KEY_QUERY, {"key_hash": key_digest(token)}).first()
 
 
 _compiled: dict[Any, tuple[str, dict]] = {}
@@ -159,7 +168,7 @@ def _read_key_postgresql(engine, token: str):
         driver = pooled.driver_connection
         driver.autocommit = True
         try:
-            return driver.execute(sql, {**params, "token": token}).fetchone()
+            return driver.execute(sql, {**params, "key_hash": key_digest(token)}).fetchone()
         finally:
             if not driver.closed:
                 driver.autocommit = False

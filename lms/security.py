@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, flash, redirect, request, url_for
-from sqlalchemy import select
+from flask import Flask, Response, flash, g, redirect, request, url_for
 
+from .auth.operations import session_query
 from .extensions import db, login_manager
 from .models import User
 
@@ -22,10 +22,12 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def load_user(session_token: str) -> User | None:
-        return db.session.scalar(
-            select(User).where(User.session_token == session_token, User.active.is_(True))
-        )
+    def load_user(key: str) -> User | None:
+        row = db.session.execute(session_query(key)).first()
+        if row is None:
+            return None
+        user, g.session_id = row
+        return user
 
     @login_manager.unauthorized_handler
     def unauthorized() -> Response:

@@ -97,7 +97,7 @@ def make_test_app(database_url: str, tmp_path, **overrides):
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
         "SMTP_HOST": "",
-        "BASE_URL": "",
+        "BASE_URL": "http://localhost",
     }
     config.update(overrides)
     if config.get("PROJECT_ROOT") and "TRAINING_PLAN" not in overrides:
@@ -164,7 +164,7 @@ class Auth:
 
     def login(self, user):
         with self.client.session_transaction() as sess:
-            sess["_user_id"] = user.session_token
+            sess["_user_id"] = factories.session_key(user)
             sess["_fresh"] = True
         return user
 

@@ -37,6 +37,13 @@ def make_user(
     return user
 
 
+def session_key(user: User) -> str:
+    """A signed-in session for `user`, as signing in makes one: the key its cookie carries."""
+    key = operations.open_session(user, "127.0.0.1", "tests")
+    db.session.commit()
+    return key
+
+
 def date_parts(name: str, day: date) -> dict[str, str]:
     """A date as a form's day, month and year boxes post it (GOV.UK's date input)."""
     return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}

@@ -13,7 +13,7 @@ from lms import dbping, pagecache
 from lms.extensions import db
 
 from .conftest import make_test_app, reset_schema
-from .factories import make_user
+from .factories import make_user, session_key
 
 
 def drop_every_connection(url: str) -> int:
@@ -71,7 +71,7 @@ def test_a_kept_page_is_still_served_after_the_database_drops_its_connections(pg
     app = make_test_app(pg_database_url, tmp_path)
     reset_schema(app)
     with app.app_context():
-        token = make_user(name="Ada Lovelace").session_token
+        token = session_key(make_user(name="Ada Lovelace"))
         db.session.remove()
     client = app.test_client()
     with client.session_transaction() as sess:

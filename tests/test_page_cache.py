@@ -18,7 +18,7 @@ from lms.packs.operations import sync_content
 
 from .conftest import make_test_app, reset_schema
 from .content import ContentDir
-from .factories import make_user
+from .factories import make_user, session_key
 
 PLAN = """
 warning_days = 30
@@ -189,7 +189,7 @@ def test_with_the_cache_off_every_view_draws_the_page(tmp_path, database_url, co
         client = app.test_client()
         user = make_user()
         with client.session_transaction() as sess:
-            sess["_user_id"] = user.session_token
+            sess["_user_id"] = session_key(user)
         client.get("/")
         with Queries(app) as queries:
             assert client.get("/").status_code == 200
@@ -257,7 +257,7 @@ def test_nobody_is_served_someone_elses_kept_page(client, auth, synced):
     other = client.application.test_client()
     ben = make_user(name="Ben Jonson")
     with other.session_transaction() as sess:
-        sess["_user_id"] = ben.session_token
+        sess["_user_id"] = session_key(ben)
     page = kept(other)
     assert "Ben Jonson" in page and "Ada Lovelace" not in page
     assert ada.id != ben.id
@@ -309,7 +309,7 @@ def test_the_kept_pages_forms_carry_this_sessions_csrf_token(tmp_path, database_
         user = make_user()
         client = app.test_client()
         with client.session_transaction() as sess:
-            sess["_user_id"] = user.session_token
+            sess["_user_id"] = session_key(user)
         kept_page = kept(client)
         assert pagecache.page_cache().hits >= 1
         html = client.get("/").get_data(as_text=True)
@@ -332,7 +332,7 @@ def test_a_change_through_one_app_process_shows_in_the_others_kept_page(tmp_path
         content.course("alpha", title="Alpha course")
         sync_content()
         user = make_user(categories=("staff",), start_date=date.today())
-        token, user_id = user.session_token, user.id
+        token, user_id = session_key(user), user.id
         db.session.remove()
     clients = [app.test_client() for app in apps]
     for client in clients:

@@ -19,7 +19,7 @@ from lms.packs.operations import sync_content
 
 from .conftest import make_test_app, reset_schema
 from .content import ContentDir
-from .factories import make_user
+from .factories import make_user, session_key
 
 SUBMITTERS = 50
 RIGHT = {"one": "0", "two": "0"}  # tests/content.py's QUIZ: "Right" first, and True
@@ -53,7 +53,7 @@ def live(database_url, tmp_path):
 
 def _cookie(app, user) -> str:
     serializer = app.session_interface.get_signing_serializer(app)
-    return "session=" + serializer.dumps({"_user_id": user.session_token, "_fresh": True})
+    return "session=" + serializer.dumps({"_user_id": session_key(user), "_fresh": True})
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -305,7 +305,7 @@ def test_invite_emails_the_new_active_people(runner, tmp_path):
     assert result.output.strip().splitlines()[-1] == "created 2, updated 0, unchanged 0, deactivated 0, errors 0"
     recipients = db.session.scalars(select(OutboxMessage.recipient)).all()
     assert recipients == ["new@example.org"]
-    assert "http://127.0.0.1:5000/invitation/" in db.session.scalar(select(OutboxMessage.body))
+    assert "http://localhost/invitation/" in db.session.scalar(select(OutboxMessage.body))
 
 
 def test_cli_dry_run_and_errors(runner, tmp_path):

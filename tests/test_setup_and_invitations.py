@@ -13,8 +13,8 @@ GOOD = "a long enough passphrase"
 
 
 def setup_path(app):
-    link = operations.setup_link("http://127.0.0.1:5000")
-    return link.removeprefix("http://127.0.0.1:5000")
+    link = operations.setup_link()
+    return link.removeprefix("http://localhost")
 
 
 def setup_data(**changes):

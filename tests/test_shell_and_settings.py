@@ -156,12 +156,12 @@ def test_missing_csrf_token_is_refused(csrf_app, url, data):
 
 
 def test_csrf_refused_on_signed_in_forms(csrf_app):
-    from tests.factories import make_user
+    from tests.factories import make_user, session_key
 
     client = csrf_app.test_client()
     user = make_user(permission=__import__("lms").models.Permission.ADMIN)
     with client.session_transaction() as sess:
-        sess["_user_id"] = user.session_token
+        sess["_user_id"] = session_key(user)
     for url in ("/admin/people/invite", "/admin/settings/contacts", "/account/password", "/logout"):
         assert client.post(url, data={"name": "x"}).status_code == 400, url
     assert db.session.scalar(select(func.count()).select_from(OrgSetting)) == 0
@@ -197,7 +197,7 @@ def test_instance_path_from_environment(monkeypatch, tmp_path):
     from lms import create_app
 
     monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path / "elsewhere"))
-    app = create_app({"TESTING": True})
+    app = create_app({"TESTING": True, "BASE_URL": "http://localhost"})
     assert app.instance_path == str(tmp_path / "elsewhere")
     assert (tmp_path / "elsewhere" / "secret_key").exists()
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("elsewhere/lms.sqlite3")
@@ -218,12 +218,12 @@ def test_every_post_route_refuses_a_missing_csrf_token(csrf_app):
     from werkzeug.routing import IntegerConverter
 
     from lms.models import Permission
-    from tests.factories import make_user
+    from tests.factories import make_user, session_key
 
     client = csrf_app.test_client()
     user = make_user(permission=Permission.ADMIN)
     with client.session_transaction() as sess:
-        sess["_user_id"] = user.session_token
+        sess["_user_id"] = session_key(user)
     posts = [rule for rule in csrf_app.url_map.iter_rules() if "POST" in rule.methods]
     assert len(posts) > 20
     before = db.session.scalar(select(func.count()).select_from(AuditEvent))

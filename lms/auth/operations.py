@@ -9,13 +9,23 @@ from datetime import date, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, render_template, url_for
-from sqlalchemy import exists, select, update
+from flask import current_app, render_template
+from sqlalchemy import Select, exists, select, update
 
 from .. import audit
 from ..extensions import db
+from ..links import external_url
 from ..mail import send_email
-from ..models import Permission, Token, TokenPurpose, User, UserCategory, new_session_token, utcnow
+from ..models import (
+    Permission,
+    Token,
+    TokenPurpose,
+    User,
+    UserCategory,
+    UserSession,
+    new_session_token,
+    utcnow,
+)
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -57,13 +67,60 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
-    """Set a new password; ends the person's other sessions and voids pending reset links."""
+    """Set a new password; ends all the person's sessions and voids their pending reset and
+    invitation links (an invitation is for setting a first password, once)."""
     user.password_hash = hash_password(password)
     user.session_token = new_session_token()
     db.session.execute(
         update(Token)
-        .where(Token.user_id == user.id, Token.purpose == TokenPurpose.RESET, Token.used_at.is_(None))
+        .where(
+            Token.user_id == user.id,
+            Token.purpose.in_([TokenPurpose.RESET, TokenPurpose.INVITE]),
+            Token.used_at.is_(None),
+        )
         .values(used_at=utcnow())
+    )
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+def open_session(user: User, address: str | None, user_agent: str | None) -> str:
+    """Record a new sign-in; returns the key the session cookie carries (stored only hashed)."""
+    key = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(
+            user=user,
+            key_hash=key_digest(key),
+            user_token=user.session_token,
+            address=(address or "")[:64] or None,
+            user_agent=(user_agent or "")[:200] or None,
+        )
+    )
+    db.session.flush()
+    return key
+
+
+def session_query(key: str) -> Select:
+    """The signed-in person and their session's id, for the key a session cookie carries: only
+    while the session is open, the person active and their password unchanged since."""
+    return (
+        select(User, UserSession.id)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            UserSession.key_hash == key_digest(key),
+            UserSession.ended_at.is_(None),
+            UserSession.user_token == User.session_token,
+            User.active.is_(True),
+        )
+    )
+
+
+def end_session(session_id: int) -> None:
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.id == session_id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
     )
 
 
@@ -74,7 +131,8 @@ def admin_exists() -> bool:
 # --- one-time tokens -------------------------------------------------------------------------
 
 
-def _digest(raw: str) -> str:
+def key_digest(raw: str) -> str:
+    """How one-time tokens and session keys are stored: never as given."""
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -84,7 +142,7 @@ def issue_token(purpose: TokenPurpose, lifetime: timedelta, user: User | None = 
     db.session.add(
         Token(
             purpose=purpose.value,
-            token_hash=_digest(raw),
+            token_hash=key_digest(raw),
             user=user,
             created_at=now,
             expires_at=now + lifetime,
@@ -98,7 +156,7 @@ def find_token(raw: str, purpose: TokenPurpose) -> Token | None:
     if not raw or len(raw) > 128:
         return None
     token = db.session.scalar(
-        select(Token).where(Token.token_hash == _digest(raw), Token.purpose == purpose.value)
+        select(Token).where(Token.token_hash == key_digest(raw), Token.purpose == purpose.value)
     )
     if token is None or token.used_at is not None or token.expires_at <= utcnow():
         return None
@@ -116,12 +174,13 @@ def consume_token(token: Token) -> bool:
     return result.rowcount == 1
 
 
-def setup_link(base_url: str) -> str:
+def setup_link() -> str:
     """A fresh one-time link that creates the first administrator (callers check none exists)."""
     hours = current_app.config["SETUP_HOURS"]
     raw = issue_token(TokenPurpose.SETUP, timedelta(hours=hours))
+    link = external_url("auth.setup", token=raw)
     db.session.commit()
-    return f"{base_url.rstrip('/')}/setup/{raw}"
+    return link
 
 
 # --- people ----------------------------------------------------------------------------------
@@ -174,11 +233,11 @@ def create_first_admin(token: Token, *, name: str, email: str, password: str, ca
     return user
 
 
-def invite(user: User, invited_by: User | None, base_url: str | None = None) -> str:
+def invite(user: User, invited_by: User | None) -> str:
     """Email the person a link to set their password; returns the link."""
     days = current_app.config["INVITE_DAYS"]
     raw = issue_token(TokenPurpose.INVITE, timedelta(days=days), user)
-    link = _external("auth.accept_invitation", base_url, token=raw)
+    link = external_url("auth.accept_invitation", token=raw)
     send_email(
         user.email,
         f"Your {current_app.config['ORG_NAME']} training account",
@@ -205,7 +264,7 @@ def invite_person(invited_by: User, **fields) -> User:
 
 def accept_invitation(token: Token, password: str) -> User | None:
     user = token.user
-    if user is None or not user.active or not consume_token(token):
+    if user is None or not user.active or user.has_password or not consume_token(token):
         db.session.rollback()
         return None
     set_password(user, password)
@@ -221,7 +280,7 @@ def request_password_reset(email: str) -> None:
         return
     hours = current_app.config["RESET_HOURS"]
     raw = issue_token(TokenPurpose.RESET, timedelta(hours=hours), user)
-    link = _external("auth.reset_password", None, token=raw)
+    link = external_url("auth.reset_password", token=raw)
     send_email(
         user.email,
         "Reset your password",
@@ -246,11 +305,5 @@ def change_password(user: User, password: str) -> None:
     audit.record("person.changed_password", user, actor=user)
     db.session.commit()
 
-
-def _external(endpoint: str, base_url: str | None, **values) -> str:
-    base = base_url or current_app.config["BASE_URL"]
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 

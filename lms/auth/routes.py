@@ -42,9 +42,13 @@ def _login_limit() -> str:
 
 
 def _start_session(user) -> None:
-    """Sign in with a fresh session, so no identifier survives from before."""
+    """Sign in with a fresh session, recorded on the server, so no identifier survives from
+    before and signing out can end it."""
+    key = operations.open_session(user, request.remote_addr, request.user_agent.string)
+    db.session.commit()
     session.clear()
     login_user(user)
+    session["_user_id"] = key  # the cookie names the session, not the person
     session.permanent = False
 
 
@@ -61,7 +65,6 @@ def login():
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data, form.password.data)
         if user is not None:
-            db.session.commit()
             _start_session(user)
             return redirect(safe_next(request.args.get("next")))
         g.login_failed = True
@@ -72,6 +75,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @requires(Permission.LEARNER)
 def logout():
+    if g.get("session_id"):
+        operations.end_session(g.session_id)
+        db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
@@ -108,7 +114,7 @@ def setup(token: str):
 @public
 def accept_invitation(token: str):
     found = operations.find_token(token, TokenPurpose.INVITE)
-    if found is None or found.user is None or not found.user.active:
+    if found is None or found.user is None or not found.user.active or found.user.has_password:
         return render_template("auth/link_invalid.html", kind="invitation"), 404
     form = SetPasswordForm()
     if form.validate_on_submit():

@@ -1,6 +1,7 @@
 """Error pages in the site's shell; a 500 rolls the transaction back."""
 
 from flask import Blueprint, render_template
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 
 from ..extensions import db
@@ -20,6 +21,9 @@ MESSAGES = {
 
 def render_error(code: int, detail: str | None = None):
     title, body = MESSAGES[code]
+    if request_ctx.url_adapter is None:
+        # The request named a host this server does not answer for: no page links can be built.
+        return f"{title}. This server does not answer for that address.\n", code, {"Content-Type": "text/plain; charset=utf-8"}
     return render_template("errors/error.html", code=code, title=title, body=detail or body), code
 
 

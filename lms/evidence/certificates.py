@@ -10,13 +10,13 @@ from datetime import date
 from pathlib import Path
 
 import segno
-from flask import current_app, url_for
 from fpdf import FPDF
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..dates import local_today
 from ..extensions import db
+from ..links import external_url
 from ..models import Completion, Course, CourseVersion, IssuedCertificate, User
 from ..plan.loader import current_plan
 from ..plan.transcript import transcript
@@ -152,10 +152,7 @@ def is_valid(cert: IssuedCertificate, today: date) -> bool:
 
 
 def verify_url(code: str) -> str:
-    base = current_app.config["BASE_URL"]
-    if base:
-        return base.rstrip("/") + url_for("evidence.verify_certificate", code=code)
-    return url_for("evidence.verify_certificate", code=code, _external=True)
+    return external_url("evidence.verify_certificate", code=code)
 
 
 def course_completion_exists(user: User, slug: str) -> bool:

@@ -27,6 +27,7 @@ from .people import (
     TokenPurpose,
     User,
     UserCategory,
+    UserSession,
     new_session_token,
 )
 from .quiz import QuizAttempt, QuizResponse, QuizReview
@@ -67,6 +68,7 @@ __all__ = [
     "TokenPurpose",
     "User",
     "UserCategory",
+    "UserSession",
     "new_session_token",
     "UTCDateTime",
     "utcnow",

@@ -77,8 +77,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     permission: Mapped[int] = mapped_column(default=Permission.LEARNER.value)
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    # Flask-Login's id for the session: replaced at each password change, which ends
-    # every other session of this person.
+    # Copied into each of the person's sessions at sign-in (UserSession.user_token): replaced
+    # at each password change or deactivation, which ends every session of this person.
     session_token: Mapped[str] = mapped_column(
         String(64), unique=True, default=new_session_token
     )
@@ -97,10 +97,6 @@ class User(UserMixin, db.Model):
         order_by="UserCategory.category",
         lazy="selectin",
     )
-
-    # Flask-Login
-    def get_id(self) -> str:
-        return self.session_token
 
     @property
     def is_active(self) -> bool:  # inactive people cannot sign in
@@ -131,6 +127,28 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class UserSession(db.Model):
+    """One sign-in, named by the session cookie; signing out ends it.
+
+    The cookie holds a random key whose SHA-256 is stored here, so a copy of the cookie taken
+    before sign-out opens nothing afterwards. `user_token` is the person's `session_token` at
+    sign-in: a password change or deactivation replaces that, which ends all their sessions.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+    user: Mapped[User] = relationship()
 
 
 class UserCategory(db.Model):

@@ -31,6 +31,7 @@ PERSON_TABLES: tuple[str, ...] = (
 NOT_SHOWN: dict[str, str] = {
     "token": "one-time links: never shown on the person's pages",
     "reminder_log": "when reminders were sent: shown to leads, not to the person",
+    "user_session": "sign-ins: checked on every request, never shown on the person's pages",
 }
 
 _BUMP = 'UPDATE "user" SET data_version = data_version + 1 WHERE id IN ({ids})'

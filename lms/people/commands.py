@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from ..cli import lms_group
+from ..cli import lms_group, require_base_url
 from ..dates import local_today
 from . import personal_data, roster
 
@@ -19,9 +19,10 @@ from . import personal_data, roster
 @click.option("--deactivate-missing", is_flag=True, help="Mark active people who are not in the file as leavers.")
 def import_roster_command(file: Path, dry_run: bool, invite: bool, deactivate_missing: bool) -> None:
     """Create and update people from an HR roster CSV (all rows or none)."""
-    base = current_app.config["BASE_URL"] or "http://127.0.0.1:5000"
-    # Invitation links are built like a request's; the audit log shows "cli" as the address.
-    with current_app.test_request_context(base_url=base, environ_overrides={"REMOTE_ADDR": "cli"}):
+    if invite and not dry_run:
+        require_base_url()
+    # The audit log shows "cli" as the address.
+    with current_app.test_request_context(environ_overrides={"REMOTE_ADDR": "cli"}):
         result = roster.import_roster(
             file.read_bytes(),
             actor=None,

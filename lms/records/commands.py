@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import lms_group
+from ..cli import lms_group, require_base_url
 from ..dates import local_today
 from ..plan.loader import current_plan
 from .importing import import_records
@@ -37,6 +37,8 @@ def import_records_command(file: Path, dry_run: bool) -> None:
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Treat this date as today.")
 def send_reminders_command(dry_run: bool, as_of) -> None:
     """Email people whose training needs attention, and leads the overdue digest (run daily)."""
+    if not dry_run:
+        require_base_url()
     today = as_of.date() if as_of else local_today()
     run = send_reminders(current_plan(), today, dry_run=dry_run)
     for person, items in run.people:

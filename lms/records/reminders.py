@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import current_app, render_template, url_for
+from flask import render_template
 from sqlalchemy import select
 
 from ..extensions import db
+from ..links import external_url
 from ..mail import send_email
 from ..models import Permission, User
 from ..models.records import ReminderLog
@@ -42,18 +43,12 @@ def needs_reminder(item: Item, today: date) -> bool:
     return item.status is Status.DUE and (item.result.deadline - today).days <= DUE_WITHIN_DAYS
 
 
-def _link(endpoint: str, **values) -> str:
-    base = current_app.config["BASE_URL"] or "http://127.0.0.1:5000"
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
-
-
 def _email_person(person: Person, items: list[Item], today: date) -> None:
     body = render_template(
         "email/reminder.txt",
         person=person,
         lines=[f"- {i.title}: {date_phrase(i, today)}" for i in items],
-        link=_link("main.home"),
+        link=external_url("main.home"),
     )
     count = len(items)
     send_email(person.email, f"Training reminder: {count} item{'s' if count != 1 else ''} need{'' if count != 1 else 's'} your attention", body)
@@ -113,7 +108,7 @@ def _email_digest(lead: User, entries: list[OverdueEntry], today: date) -> None:
         today=today,
         lines=[f"- {e.person.name} <{e.person.email}>: {e.item.title}, {e.item.status.label.lower()}, {e.days} days" for e in shown],
         more=len(entries) - len(shown),
-        link=_link("oversight.list_overdue"),
+        link=external_url("oversight.list_overdue"),
     )
     send_email(lead.email, f"Overdue Prevent training: {len(entries)} items", body)
 

@@ -56,6 +56,7 @@ class LiveServer:
         self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
+        app.config["BASE_URL"] = self.url  # links in emails and PDFs point at this server
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def start(self):

@@ -11,7 +11,7 @@ from .journey_helpers import fill_date
 
 
 def test_setup_invite_and_first_sign_in(live_server, page):
-    link = operations.setup_link(live_server.url)
+    link = operations.setup_link()
 
     page.goto(link)
     expect(page.get_by_role("heading", level=1)).to_have_text("Create the first administrator")

@@ -132,7 +132,7 @@ def test_a_new_starter_accepts_the_invitation_and_uploads_a_certificate_by_keybo
 
     newcomer = make_user(name="Ivy Invited", email="ivy@example.org", categories=("staff",), start_date=date.today())
     with live_server.app.test_request_context(base_url=live_server.url):
-        link = operations.invite(newcomer, None, live_server.url)
+        link = operations.invite(newcomer, None)
     db.session.commit()
     certificate = tmp_path / "home-office-certificate.pdf"
     certificate.write_bytes(pdf_bytes("Ivy Invited completed Prevent awareness"))
