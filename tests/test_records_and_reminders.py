@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from lms.models import AuditEvent, OutboxMessage
+from lms.models import AuditEvent, OutboxMessage, Permission
 from lms.models.content import Completion
 from lms.models.records import ReminderLog
 
@@ -137,6 +137,60 @@ def test_import_page_checks_then_imports(client, auth):
     assert count(Completion) == 3
     page = client.post("/records/import", data={"submit": "x"}, content_type="multipart/form-data").get_data(as_text=True)
     assert "Choose a CSV file" in page
+
+
+def _upload(client, text, button="submit"):
+    return client.post(
+        "/records/import",
+        data={"file": (io.BytesIO(text.encode()), "records.csv"), button: "x"},
+        content_type="multipart/form-data",
+    )
+
+
+def test_nobody_imports_records_for_themselves_or_for_anyone_at_or_above_them(client, auth):
+    lead = auth.login_as("lead", email="lead@example.org", categories=("staff",))
+    make_user(email="deputy@example.org", categories=("staff",), permission=Permission.LEAD)
+    make_user(email="admin@example.org", categories=("staff",), permission=Permission.ADMIN)
+    make_user(email="director@example.org", categories=("staff",), permission=Permission.DIRECTOR)
+    make_user(email="ada@example.org", categories=("staff",))
+    rows = (
+        "email,requirement,completed_on\n"
+        "lead@example.org,course:prevent-awareness,2024-03-01\n"
+        "deputy@example.org,course:prevent-awareness,2024-03-01\n"
+        "admin@example.org,course:prevent-awareness,2024-03-01\n"
+        "director@example.org,course:prevent-awareness,2024-03-01\n"
+        "ada@example.org,course:prevent-awareness,2024-03-01\n"
+    )
+    for button in ("check", "submit"):
+        page = " ".join(_upload(client, rows, button).get_data(as_text=True).split())
+        assert "The file has 3 problems; nothing was saved" in page
+        assert "Row 2: lead@example.org is you: nobody records their own training" in page
+        assert "Row 3: deputy@example.org has safeguarding lead permission, as high as yours" in page
+        assert "Row 4: admin@example.org has administrator permission, as high as yours" in page
+        assert "Row 5" not in page and "Row 6" not in page
+    assert count(Completion) == 0  # the good rows wait too: all or none
+
+    auth.login_as("admin", email="other-admin@example.org")
+    page = " ".join(_upload(client, rows).get_data(as_text=True).split())
+    assert "Row 4: admin@example.org has administrator permission" in page and "Row 2" not in page
+    assert count(Completion) == 0
+    auth.login(lead)
+    assert _upload(client, "email,requirement,completed_on\nada@example.org,course:prevent-awareness,2024-03-01\n").status_code == 302
+    imported = db.session.scalar(select(Completion))
+    assert imported.recorded_by_id == lead.id
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "records.imported"))
+    assert event.actor_id == lead.id and event.details["via"] == "Import earlier records"
+
+
+def test_at_the_command_line_an_administrator_imports_anyone_and_the_audit_log_says_so(app, runner, tmp_path):
+    admin = make_user(email="admin@example.org", categories=("staff",), permission=Permission.ADMIN)
+    path = write(tmp_path, "email,requirement,completed_on\nadmin@example.org,course:prevent-awareness,2024-03-01\n")
+    result = runner.invoke(args=["lms", "import-records", str(path)])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(Completion.user_id)) == admin.id
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "records.imported"))
+    assert event.actor_id is None and event.address == "cli"
+    assert event.details["via"] == "lms import-records, by an administrator of the server"
 
 
 def test_learner_and_director_cannot_import(client, auth):

@@ -3,6 +3,11 @@
 CSV header `email,requirement,completed_on` and optional `note` (and `kind` where a ref names
 both a course and a quiz); headers case-insensitive; UTF-8 with or without BOM; dates as
 YYYY-MM-DD or DD/MM/YYYY. Attestations and policy acknowledgements must be made by the person.
+
+Nobody records their own training, as nobody decides on their own evidence: a lead or
+administrator importing through the web is refused rows for themselves and for anyone whose
+permission is as high as theirs. At the command line there is no signed-in person: whoever
+runs `lms import-records` on the server administers the LMS, and the audit log says so.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from sqlalchemy import select
 from .. import audit
 from ..auth.operations import normalise_email
 from ..extensions import db
-from ..models import User
+from ..models import Permission, User
 from ..models.content import Completion
 from ..plan.plan import Plan
 
@@ -65,8 +70,12 @@ def parse_date(text: str) -> date:
     raise ValueError(text)
 
 
-def read_records(data: bytes, plan: Plan, today: date) -> ImportResult:
-    """Check every row; returns what would be added, what is already there, and every error."""
+COMMAND_LINE = "lms import-records"
+
+
+def read_records(data: bytes, plan: Plan, today: date, actor: User | None = None) -> ImportResult:
+    """Check every row; returns what would be added, what is already there, and every error.
+    `actor` is the signed-in person importing (None at the command line)."""
     result = ImportResult()
     text = decode(data)
     reader = csv.reader(io.StringIO(text))
@@ -87,7 +96,9 @@ def read_records(data: bytes, plan: Plan, today: date) -> ImportResult:
     plan_kinds: dict[str, set[str]] = {}
     for kind, ref in plan.keys():
         plan_kinds.setdefault(ref, set()).add(kind)
-    people = {email: uid for uid, email in db.session.execute(select(User.id, User.email))}
+    people = {email: (uid, permission) for uid, email, permission in db.session.execute(
+        select(User.id, User.email, User.permission)
+    )}
     seen: set[tuple[int, str, str, date]] = set()
     rows: list[Row] = []
 
@@ -103,11 +114,21 @@ def read_records(data: bytes, plan: Plan, today: date) -> ImportResult:
             break
         problems = []
         email = normalise_email(cell(values, "email"))
-        user_id = people.get(email)
+        user_id, permission = people.get(email, (None, None))
         if not email:
             problems.append("email is empty")
         elif user_id is None:
             problems.append(f"no person with email {email}")
+        elif actor is not None and user_id == actor.id:
+            problems.append(
+                f"{email} is you: nobody records their own training. Ask another lead or an "
+                f"administrator, who can run {COMMAND_LINE} on the server"
+            )
+        elif actor is not None and permission >= actor.permission:
+            problems.append(
+                f"{email} has {Permission(permission).label.lower()} permission, as high as yours, so you "
+                f"cannot record their training. An administrator can, with {COMMAND_LINE} on the server"
+            )
         requirement = cell(values, "requirement")
         kind = cell(values, "kind").lower()
         if ":" in requirement and not kind:
@@ -167,7 +188,7 @@ def read_records(data: bytes, plan: Plan, today: date) -> ImportResult:
 
 def import_records(data: bytes, plan: Plan, today: date, *, actor: User | None, filename: str, dry_run: bool) -> ImportResult:
     """Check the file and, unless it is a dry run or has any error, record every new row."""
-    result = read_records(data, plan, today)
+    result = read_records(data, plan, today, actor)
     if dry_run or result.errors:
         return result
     for row in result.new:
@@ -186,6 +207,7 @@ def import_records(data: bytes, plan: Plan, today: date, *, actor: User | None, 
         audit.record(
             "records.imported",
             actor=actor,
+            via="Import earlier records" if actor else f"{COMMAND_LINE}, by an administrator of the server",
             file=filename,
             created=len(result.new),
             unchanged=len(result.unchanged),
