@@ -1,7 +1,10 @@
 """Every route and the permission it needs. A new route must be added here, or the
 matrix test fails: this file is the reviewed list of who may open what.
 
-Values: "public", or the lowest permission that may use the route.
+Values: "public", or the lowest permission that may use the route. Below it the answer is
+403. A route to one person's record (their evidence, self-certification or quiz attempt)
+answers someone who may not see that record 404, as for a missing id, so that ids cannot be
+probed: tests/test_private_records.py.
 """
 
 ROUTES: dict[str, str] = {

@@ -7,11 +7,12 @@ from sqlalchemy import select
 from sqlalchemy import text as sql
 from sqlalchemy.exc import DBAPIError
 
+from lms.evidence import operations
 from lms.evidence.attestations import verify_all
 from lms.extensions import db
-from lms.models import Attestation, AuditEvent, Completion, Declaration, Permission
+from lms.models import Attestation, AuditEvent, Completion, Declaration, Evidence, Permission
 
-from .evidence_helpers import PLAN, text
+from .evidence_helpers import PLAN, pdf_bytes, text, upload
 from .factories import make_user
 
 PASSWORD = "a director's passphrase"
@@ -24,10 +25,29 @@ def app_overrides(tmp_path):
     return {"TRAINING_PLAN": str(path)}
 
 
-@pytest.fixture
-def director(auth):
+CERTIFICATE_DATE = date(2026, 1, 5)
+
+
+def new_director(auth):
     user = make_user(name="Dee Director", categories=("director",), password=PASSWORD, permission=Permission.DIRECTOR)
     auth.login(user)
+    return user
+
+
+def verified_upload(client, auth, director) -> Evidence:
+    """The Director uploads the Home Office certificate and a lead verifies it."""
+    upload(client, pdf_bytes(), on=CERTIFICATE_DATE)
+    evidence = db.session.scalar(select(Evidence).where(Evidence.user_id == director.id))
+    operations.verify(evidence, make_user(permission=Permission.LEAD))
+    auth.login(director)
+    return evidence
+
+
+@pytest.fixture
+def director(client, auth):
+    """A Director whose Home Office certificate has been verified: training they can name."""
+    user = new_director(auth)
+    verified_upload(client, auth, user)
     return user
 
 
@@ -65,9 +85,10 @@ def test_an_attestation_records_who_when_where_and_a_snapshot_and_completes_the_
     assert a.user_id == director.id and a.ref == "director-self-certification"
     assert a.address == "127.0.0.1" and a.user_agent == "TestBrowser/1.0"
     assert a.declaration_version == 1 and "As a Director of" in a.declaration_text
+    evidence = db.session.scalar(select(Evidence))
     assert a.items == [{
-        "kind": "certificate", "ref": "ho-awareness", "title": "Home Office awareness", "status": "due",
-        "completed_on": None, "valid_until": None, "evidence_id": None, "confirmed": True,
+        "kind": "certificate", "ref": "ho-awareness", "title": "Home Office awareness", "status": "complete",
+        "completed_on": "2026-01-05", "valid_until": "2029-01-05", "evidence_id": evidence.id, "confirmed": True,
     }]
     assert a.prev_hash == "0" * 64 and len(a.hash) == 64
     completion = db.session.scalar(select(Completion).where(Completion.kind == "attestation"))
@@ -75,6 +96,36 @@ def test_an_attestation_records_who_when_where_and_a_snapshot_and_completes_the_
     assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "attestation.made"))
     page = text(client.get("/"))
     assert "Directors' self-certification" in page and "Valid until" in page, page
+
+
+def test_training_without_a_record_cannot_be_named_and_the_page_says_how_to_get_one(client, auth):
+    director = new_director(auth)
+    page = text(client.get("/self-certification"))
+    assert "You cannot make your self-certification yet" in page and "Make the declaration" not in page
+    assert "Training you cannot name yet Home Office awareness" in page
+    assert "If you did it elsewhere, upload its certificate" in page
+    html = client.get("/self-certification").get_data(as_text=True)
+    assert 'href="/evidence/certificates/ho-awareness/upload"' in html
+    assert 'href="https://www.example.gov.uk/prevent/awareness"' in html
+    # Ticking it anyway, as a forged form would, is refused and records nothing.
+    response = attest(client)
+    assert "You can only name training the LMS has a record of; it has none of Home Office awareness" in text(response)
+    assert attest(client, items=("course:made-up",)).status_code == 200
+    assert db.session.scalar(select(Attestation)) is None
+    assert db.session.scalar(select(Completion)) is None
+
+    upload(client, pdf_bytes(), on=CERTIFICATE_DATE)  # waiting for a lead: still not nameable
+    page = text(client.get("/self-certification"))
+    assert "Your certificate is waiting to be checked" in page and "Make the declaration" not in page
+    assert "has none of Home Office awareness" in text(attest(client))
+
+    operations.verify(db.session.scalar(select(Evidence)), make_user(permission=Permission.LEAD))
+    auth.login(director)
+    page = text(client.get("/self-certification"))
+    assert "Training you cannot name yet" not in page and "Make the declaration" in page
+    assert "completed 5 January 2026" in page or "valid until 5 January 2029" in page
+    assert attest(client).status_code == 302
+    assert db.session.scalar(select(Attestation)).items[0]["completed_on"] == "2026-01-05"
 
 
 def test_a_later_attestation_supersedes_and_chains_to_the_earlier(client, director, auth):
@@ -94,8 +145,8 @@ def test_only_the_director_leads_and_directors_see_an_attestation(client, direct
     a = db.session.scalar(select(Attestation))
     assert client.get(f"/self-certifications/{a.id}").status_code == 200
     auth.login_as("learner")
-    assert client.get(f"/self-certifications/{a.id}").status_code == 403
-    assert client.get("/self-certifications").status_code == 403
+    assert client.get(f"/self-certifications/{a.id}").status_code == 404  # as if there were none
+    assert client.get("/self-certifications").status_code == 403  # the whole list: a permission
     auth.login_as("director")
     assert client.get(f"/self-certifications/{a.id}").status_code == 200
 

@@ -186,7 +186,7 @@ def test_the_file_is_served_as_an_attachment_only_to_owner_leads_and_admins(clie
 
     for role, allowed in [("learner", False), ("director", False), ("lead", True), ("admin", True)]:
         auth.login_as(role)
-        assert client.get(url).status_code == (200 if allowed else 403), role
+        assert client.get(url).status_code == (200 if allowed else 404), role
     auth.login(owner)
     assert client.get(url).status_code == 200
 

@@ -1,5 +1,10 @@
 """Directors' self-certification: the declaration an administrator words (each edit a new
-version), and attestations kept append-only in one hash chain that anyone can re-check."""
+version), and attestations kept append-only in one hash chain that anyone can re-check.
+
+A declaration names only training the completion ledger shows as done, with its date: a
+Director cannot make a course count by ticking it. Training done elsewhere is named once its
+certificate has been uploaded and a lead has verified it, which records it in the ledger.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from ..dates import local_today
 from ..extensions import db
 from ..models import Attestation, Completion, Declaration, Evidence, EvidenceStatus, User, utcnow
 from ..plan.compliance import Item
+from ..plan.status import Status
 from ..plan.loader import current_plan
 from ..plan.transcript import transcript
 from .operations import EvidenceError, client_details
@@ -71,6 +77,28 @@ class CertifiableItem:
     @property
     def key(self) -> str:
         return f"{self.item.kind}:{self.item.ref}"
+
+    @property
+    def recorded(self) -> bool:
+        """The ledger shows it done, so the declaration may name it."""
+        return self.item.result.completed_on is not None
+
+    @property
+    def why_not(self) -> str:
+        """Why it cannot be named yet, and how it can be; "" when it can."""
+        if self.recorded:
+            return ""
+        if self.item.kind == "certificate":
+            if self.item.status is Status.PENDING:
+                return (
+                    "Your certificate is waiting to be checked. You can name this training once the "
+                    "Safeguarding Lead has verified it."
+                )
+            return (
+                "The LMS has no record of this. If you did it elsewhere, upload its certificate: you "
+                "can name it once the Safeguarding Lead has verified it."
+            )
+        return "The LMS has no record of this yet. You can name it once you have completed it here."
 
 
 def attestation_refs(user: User) -> list[str]:
@@ -142,8 +170,14 @@ def attest(user: User, ref: str, confirmed: set[str], org_name: str, declaration
         raise EvidenceError("The declaration was reworded while you were reading it. Read it again, then confirm")
     today = local_today()
     items = certifiable_items(user, today)
-    if not confirmed or not confirmed <= {e.key for e in items}:
+    if not confirmed:
         raise EvidenceError("Select the training you confirm you have completed")
+    unrecorded = [e.item.title for e in items if e.key in confirmed and not e.recorded]
+    if unrecorded or not confirmed <= {e.key for e in items}:
+        raise EvidenceError(
+            "You can only name training the LMS has a record of"
+            + (f"; it has none of {', '.join(unrecorded)}" if unrecorded else "")
+        )
     address, agent = client_details()
     for _ in range(5):  # another attestation may take the end of the chain first: retry
         prev = db.session.scalar(select(Attestation.hash).order_by(Attestation.id.desc()).limit(1)) or GENESIS

@@ -26,6 +26,7 @@ from ..extensions import db, limiter
 from ..models import Attestation, Evidence, Permission, User
 from ..pagination import paginate
 from ..permissions import public, requires
+from ..plan.actions import next_actions
 from ..plan.loader import current_plan
 from ..plan.views import KIND_LABELS, TAG, date_phrase
 from . import attestations, bp, certificates, operations
@@ -134,7 +135,7 @@ def withdraw_evidence(evidence_id: int):
 def download_evidence(evidence_id: int):
     evidence = db.get_or_404(Evidence, evidence_id)
     if not operations.may_open(current_user, evidence):
-        abort(403)
+        abort(404)  # as for a missing id, so nobody learns which ids exist
     response = make_response(evidence.data)
     response.mimetype = evidence.mime
     response.headers["Content-Disposition"] = f'attachment; filename="certificate-{evidence.id}.{evidence.extension}"'
@@ -243,11 +244,14 @@ def self_certify():
                 flash("Your self-certification is recorded.", "success")
                 return redirect(url_for("main.home"))
     title = current_plan().title_of("attestation", ref, {})
+    unrecorded = [e for e in items if not e.recorded]
     return render_template(
         "evidence/self_certify.html",
         form=form,
         declaration=declaration,
-        items=items,
+        items=[e for e in items if e.recorded],
+        unrecorded=unrecorded,
+        actions=next_actions([e.item for e in unrecorded]),
         title=title,
         history=db.session.scalars(attestations.history(current_user.id)).all(),
         today=today,
@@ -269,7 +273,7 @@ def list_attestations():
 def show_attestation(attestation_id: int):
     attestation = db.get_or_404(Attestation, attestation_id)
     if attestation.user_id != current_user.id and not current_user.can(Permission.DIRECTOR):
-        abort(403)
+        abort(404)  # as for a missing id, so nobody learns which ids exist
     return render_template(
         "evidence/show_attestation.html",
         attestation=attestation,

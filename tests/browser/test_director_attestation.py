@@ -2,10 +2,12 @@
 password and self-certifies; the record is then in the Directors' history."""
 
 import re
+from datetime import date
 
 from playwright.sync_api import expect
 
-from lms.models import Permission
+from lms.extensions import db
+from lms.models import Completion, Permission
 
 from ..factories import make_user
 
@@ -20,8 +22,12 @@ def sign_in(page, url, email, password):
 
 
 def test_a_director_self_certifies(live_server, page):
-    make_user(name="Dana Director", email="dana@ecpt.example", categories=("director",),
-              permission=Permission.DIRECTOR, password=PASSWORD)
+    dana = make_user(name="Dana Director", email="dana@ecpt.example", categories=("director",),
+                     permission=Permission.DIRECTOR, password=PASSWORD)
+    # What the ledger shows as done is what a declaration can name.
+    for kind, ref in (("course", "prevent-for-directors"), ("certificate", "home-office-prevent-awareness")):
+        db.session.add(Completion(user_id=dana.id, kind=kind, ref=ref, completed_on=date.today(), source="lms"))
+    db.session.commit()
     sign_in(page, live_server.url, "dana@ecpt.example", PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("My training")
 
@@ -61,3 +67,16 @@ def test_a_director_self_certifies(live_server, page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Self-certification by Dana Director")
     expect(page.get_by_text("HeadlessChrome", exact=False).first).to_be_visible()
     expect(page.locator("table")).to_contain_text("Prevent for Directors")
+
+
+def test_a_director_sees_why_training_without_a_record_cannot_be_named(live_server, page):
+    make_user(name="Nia New", email="nia@ecpt.example", categories=("director",),
+              permission=Permission.DIRECTOR, password=PASSWORD)
+    sign_in(page, live_server.url, "nia@ecpt.example", PASSWORD)
+    page.goto(f"{live_server.url}/self-certification")
+    expect(page.get_by_role("status")).to_contain_text("You cannot make your self-certification yet")
+    expect(page.get_by_role("button", name="Make the declaration")).to_have_count(0)
+    entry = page.locator("li", has=page.get_by_role("heading", name="Home Office Prevent awareness e-learning"))
+    expect(entry).to_contain_text("upload its certificate")
+    entry.get_by_role("link", name=re.compile("^upload your certificate", re.I)).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Upload your certificate")
