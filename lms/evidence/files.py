@@ -1,19 +1,29 @@
 """Checking an uploaded certificate file: its name, its size and, by its content, its type.
 
 `filetype` recognises the type from the first bytes; the structural checks below catch what
-a magic number cannot: a PDF that is also a web page (a polyglot), a truncated image.
+a magic number cannot: a PDF that is also a web page (a polyglot), a truncated image, a PDF
+that runs a script or opens another program when a lead opens it, or one that expands to
+gigabytes when a viewer unpacks it. A PDF is read with pypdf, as a viewer reads it: names
+can be spelt in escapes (/J#53 is /JS) and objects hidden in compressed object streams, so
+searching the bytes for "/JavaScript" would miss what a viewer runs.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import struct
 import unicodedata
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
 import filetype
+from pypdf import PdfReader, apply_configuration
+from pypdf.errors import DependencyError, LimitReachedError
+from pypdf.filters import decode_stream_data
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
 ALLOWED = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG"}
 CHUNK = 64 * 1024
@@ -25,6 +35,16 @@ _HTML = re.compile(
     re.IGNORECASE,
 )
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+# A certificate of a page or two unpacks to a few megabytes; even a scanned one stays far below
+# this. More is a file made to exhaust the memory of whoever opens it.
+MAX_PDF_EXPANDED = 100 * 1024 * 1024
+# Keys whose presence means the PDF carries a script: document-level JavaScript, a /JS action,
+# an XFA form (which holds scripts of its own).
+_SCRIPT_KEYS = ("/JS", "/JavaScript", "/XFA")
+# Additional actions run by themselves when a page opens, a field is entered, the file closes...
+_AUTOMATIC_KEYS = ("/AA",)
+_RETRY = "Print the certificate to a new PDF, or upload a screenshot of it"
 
 
 class BadFile(ValueError):
@@ -87,6 +107,70 @@ def _check_pdf(data: bytes) -> None:
         raise BadFile("The selected file must be a PDF, PNG or JPEG")
     if b"%%EOF" not in data[-2048:]:
         raise BadFile("The selected PDF is incomplete (it may not have finished downloading); save it again")
+    too_big = BadFile(f"The selected PDF unpacks to far more data than a certificate holds, so it cannot be accepted. {_RETRY}")
+    limit = {
+        "zlib_maximum_output_length": MAX_PDF_EXPANDED,
+        "lzw_maximum_output_length": MAX_PDF_EXPANDED,
+        "run_length_maximum_output_length": MAX_PDF_EXPANDED,
+        "array_based_stream_maximum_output_length": MAX_PDF_EXPANDED,
+        "zlib_maximum_recovery_input_length": 1024 * 1024,
+        "jbig2dec_binary": None,  # never start another program on an upload
+    }
+    try:
+        with apply_configuration(**limit):
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise BadFile("The selected PDF is protected with a password; save a copy without the password and upload that")
+            expanded = 0
+            for obj in _pdf_objects(reader):
+                _check_pdf_object(obj)
+                if isinstance(obj, StreamObject):
+                    expanded += _expanded_size(obj)
+                    if expanded > MAX_PDF_EXPANDED:
+                        raise too_big
+    except BadFile:
+        raise
+    except LimitReachedError:
+        raise too_big from None
+    except Exception:  # pypdf raises many kinds of error on a malformed file
+        raise BadFile("The selected PDF is damaged and cannot be read; save or print it again") from None
+
+
+def _pdf_objects(reader: PdfReader) -> Iterator[DictionaryObject]:
+    """Every dictionary and stream reachable from the trailer, as a viewer would reach them."""
+    seen: set[tuple[int, int]] = set()
+    stack: list = [reader.trailer]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject):
+            key = (obj.idnum, obj.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            obj = obj.get_object()
+        if isinstance(obj, DictionaryObject):  # streams too
+            yield obj
+            stack.extend(obj.values())  # raw values: references stay references, so each is read once
+        elif isinstance(obj, ArrayObject):
+            stack.extend(obj)
+
+
+def _check_pdf_object(obj: DictionaryObject) -> None:
+    action = obj["/S"] if "/S" in obj else None  # [] resolves a reference, .get() would not
+    if any(key in obj for key in _SCRIPT_KEYS) or action == "/JavaScript":
+        raise BadFile(f"The selected PDF contains a script (JavaScript), so it cannot be accepted. {_RETRY}")
+    if action == "/Launch" or "/Launch" in obj:
+        raise BadFile(f"The selected PDF tries to open another file or program, so it cannot be accepted. {_RETRY}")
+    if any(key in obj for key in _AUTOMATIC_KEYS):
+        raise BadFile(f"The selected PDF contains actions that run by themselves when it is read, so it cannot be accepted. {_RETRY}")
+
+
+def _expanded_size(stream: StreamObject) -> int:
+    """The stream's size once unpacked; pypdf stops at the configured limits."""
+    try:
+        return len(decode_stream_data(stream))
+    except (DependencyError, NotImplementedError):
+        return 0  # a codec pypdf cannot run here (JBIG2 images): nothing to measure
 
 
 def _check_png(data: bytes) -> None:

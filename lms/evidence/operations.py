@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import IO
+from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, render_template, request
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from .. import audit
 from ..dates import local_today
@@ -89,8 +90,16 @@ def upload_certificate(
         certificate_number=(certificate_number or "").strip() or None,
         possibly_shared=bool(others),
     )
+    # The person's row is locked first (PostgreSQL; SQLite has one writer at a time anyway), so
+    # their uploads are written and counted one after another.
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
     db.session.add(evidence)
     db.session.flush()
+    try:
+        check_allowance(user)
+    except EvidenceError:
+        db.session.rollback()
+        raise
     audit.record("evidence.uploaded", evidence, actor=user, ref=ref, sha256=digest, size=len(data), mime=mime)
     if others:
         for other in others:
@@ -100,6 +109,38 @@ def upload_certificate(
         )
     db.session.commit()
     return evidence
+
+
+def check_allowance(user: User) -> None:
+    """Refuse the upload just written when it takes the person past the hourly count or their
+    stored total (withdrawn and rejected files count until deleted), counted in the database
+    so that every app server counts the same uploads.
+
+    Counted after the new row is written, in the same transaction: a second upload at the same
+    moment waits for this one to commit (the write lock on SQLite, the person's row lock on
+    PostgreSQL), so two cannot both slip under a limit.
+    """
+    cfg = current_app.config
+    hour_ago = utcnow() - timedelta(hours=1)
+    count, first = db.session.execute(
+        select(func.count(), func.min(Evidence.uploaded_at)).where(
+            Evidence.user_id == user.id, Evidence.uploaded_at > hour_ago
+        )
+    ).one()
+    if count > cfg["UPLOADS_PER_HOUR"]:
+        again = (first + timedelta(hours=1)).astimezone(ZoneInfo(cfg["TIMEZONE"]))
+        at = f"{again.hour % 12 or 12}:{again:%M}{'am' if again.hour < 12 else 'pm'}"
+        raise EvidenceError(
+            f"You can upload {cfg['UPLOADS_PER_HOUR']} files an hour, and you have reached that. Try again after {at}"
+        )
+    stored = db.session.scalar(select(func.coalesce(func.sum(Evidence.size), 0)).where(Evidence.user_id == user.id))
+    quota = cfg["UPLOAD_QUOTA_MB"] * 1024 * 1024
+    if stored > quota:
+        raise EvidenceError(
+            f"You can keep {cfg['UPLOAD_QUOTA_MB']} MB of uploaded files, and this file would take you past "
+            "that (withdrawn and rejected files count too). Upload a smaller copy, such as a screenshot of "
+            "the certificate, or ask the Safeguarding Lead for help"
+        )
 
 
 def _status_words(status: str) -> str:
