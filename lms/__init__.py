@@ -34,7 +34,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=secret_key(path),
         SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
-        SQLALCHEMY_ENGINE_OPTIONS={},  # pooled connections are pinged when idle: lms/dbping.py
+        # A pooled connection the database dropped (a restart, a failover, an idle timeout) is
+        # found at checkout and replaced, rather than failing a page.
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,
@@ -54,10 +56,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _configure_addresses(app)
 
     db.init_app(app)
-    from .dbping import ping_when_idle
-
-    with app.app_context():
-        ping_when_idle(db.engine)
     migrate.init_app(
         app,
         db,

@@ -163,7 +163,7 @@ def _read_key_postgresql(engine, token: str):
         statement = _KEY_QUERY.compile(dialect=engine.dialect)
         compiled = _compiled[engine.dialect] = (str(statement), dict(statement.params))
     sql, params = compiled
-    pooled = engine.raw_connection()  # the pool's checkout: pinged when idle (lms/dbping.py)
+    pooled = engine.raw_connection()  # the pool's checkout, with its pre-ping
     try:
         driver = pooled.driver_connection
         driver.autocommit = True
