@@ -2,6 +2,7 @@ import re
 import stat
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from lms.config import load_settings
@@ -100,6 +101,54 @@ def test_contacts_bad_input_saves_nothing(client, auth):
     assert b"Enter an email address in the correct format" in response.data
     assert b"Must be 200 characters or fewer" in response.data
     assert db.session.scalar(select(func.count()).select_from(OrgSetting)) == 0
+
+
+GOOD_NUMBERS = {
+    "01234 567890": "01234567890",
+    "020 7946 0000": "02079460000",
+    "(020) 7946-0000": "02079460000",
+    "07700 900123": "07700900123",
+    "0800 789 321": "0800789321",
+    "+44 20 7946 0000": "+442079460000",
+    "+44 (0)20 7946 0000": "+442079460000",
+    "0044 1632 960000": "+441632960000",
+    "999": "999",
+    "101": "101",
+    "111": "111",
+    "116 123": "116123",
+}
+BAD_NUMBERS = [
+    "call the office", "Ext. 2041", "020 7946 0000 ext 12", "12345", "0207 946", "+1 212 555 0100",
+    "00 33 1 23 45 67 89", "+44 020 7946 0000", "javascript:alert(1)", "0800 789 321; 999", "١٠١",
+]
+
+
+def test_phone_numbers_are_uk_numbers_or_short_numbers_and_become_working_links(client, auth):
+    auth.login_as("admin")
+    for typed, dialled in GOOD_NUMBERS.items():
+        response = client.post("/admin/settings/contacts", data={"lead_name": "Sam", "lead_phone": typed})
+        assert response.status_code == 302, typed
+        html = client.get("/raise-a-concern").get_data(as_text=True)
+        assert f'<a href="tel:{dialled}">{escape(typed)}</a>' in html, typed
+
+
+def test_any_other_phone_number_is_refused_with_a_clear_message_and_nothing_saved(client, auth):
+    auth.login_as("admin")
+    for field in ("lead_phone", "deputy_phone", "prevent_team_phone"):
+        for typed in BAD_NUMBERS:
+            response = client.post("/admin/settings/contacts", data={"lead_name": "Sam", field: typed})
+            assert response.status_code == 200, (field, typed)
+            page = response.get_data(as_text=True)
+            assert "There is a problem" in page and "Enter a UK phone number, like 020 7946 0000" in page, typed
+            assert f'href="#{field}"' in page  # the error summary links to the field
+    assert db.session.scalar(select(func.count()).select_from(OrgSetting)) == 0
+
+
+def test_a_number_saved_before_numbers_were_checked_is_shown_without_a_broken_link(client, auth):
+    db.session.add(OrgSetting(key="lead_phone", value="ring reception"))
+    db.session.commit()
+    html = client.get("/raise-a-concern").get_data(as_text=True)
+    assert "<dd>ring reception</dd>" in html and 'href="tel:ring' not in html
 
 
 def test_lead_cannot_edit_contacts(client, auth):

@@ -2,9 +2,15 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, SubmitField, TelField
-from wtforms.validators import Email, Length, Optional
+from wtforms.validators import Email, Length, Optional, ValidationError
 
 from .. import org
+
+
+def uk_phone(form, field) -> None:
+    """The number becomes a tel: link on Raise a concern, so it must be one a phone can dial."""
+    if field.data and field.data.strip() and org.tel_number(field.data) is None:
+        raise ValidationError(org.PHONE_MESSAGE)
 
 
 def _contact_form_class():
@@ -18,7 +24,7 @@ def _contact_form_class():
                 description=field.hint,
             )
         elif field.kind == "tel":
-            attrs[field.key] = TelField(field.label, validators=validators, description=field.hint)
+            attrs[field.key] = TelField(field.label, validators=validators + [uk_phone], description=field.hint)
         else:
             attrs[field.key] = StringField(field.label, validators=validators, description=field.hint)
     return type("ContactsForm", (FlaskForm,), attrs)

@@ -15,6 +15,13 @@ from . import bp
 from .forms import ContactsForm
 
 
+@bp.app_template_filter("tel_number")
+def tel_number(text: str) -> str:
+    """A contact's phone number as a tel: link dials it; "" when it is not one (a value saved
+    before numbers were checked), so the page shows it without a link."""
+    return org.tel_number(text or "") or ""
+
+
 @bp.route("/settings/contacts", methods=["GET", "POST"])
 @requires(Permission.ADMIN)
 def edit_contacts():

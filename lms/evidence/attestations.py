@@ -22,8 +22,8 @@ from ..dates import local_today
 from ..extensions import db
 from ..models import Attestation, Completion, Declaration, Evidence, EvidenceStatus, User, utcnow
 from ..plan.compliance import Item
-from ..plan.status import Status
 from ..plan.loader import current_plan
+from ..plan.status import Status
 from ..plan.transcript import transcript
 from .operations import EvidenceError, client_details
 
