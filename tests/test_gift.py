@@ -6,7 +6,10 @@ from __future__ import annotations
 import tomllib
 
 import pytest
+from sqlalchemy import select
 
+from lms.extensions import db
+from lms.models import Quiz
 from lms.packs.schemas import QuizSchema
 from lms.quizzes.gift import parse_gift, to_gift
 
@@ -180,6 +183,24 @@ def test_import_gift_command_writes_a_pack_that_check_accepts(runner, content, t
 
     again = runner.invoke(args=["lms", "import-gift", str(source), "--slug", "imported"])
     assert again.exit_code != 0 and "exists already" in again.output
+
+
+def test_control_characters_in_a_question_make_a_pack_that_loads(runner, content, tmp_path):
+    """TOML refuses DEL (U+007F) and the other control characters written as they are."""
+    odd = "\x7f\x01\x1b\x08"
+    source = tmp_path / "odd.gift"
+    source.write_text(f"::odd::Is this{odd} text odd?{{\n  =Yes{odd}#Right{odd}\n  ~No\n}}\n\n"
+                      f"::tf::True{odd}?{{T####Yes{odd}.}}\n", encoding="utf-8")
+    result = runner.invoke(args=["lms", "import-gift", str(source), "--slug", "odd", "--title", f"Odd{odd}"])
+    assert result.exit_code == 0, result.output
+    pack = tomllib.loads((content.root / "quizzes" / "odd.toml").read_text(encoding="utf-8"))
+    assert pack["title"] == f"Odd{odd}"
+    assert [q["text"] for q in pack["questions"]] == [f"Is this{odd} text odd?", f"True{odd}?"]
+    assert pack["questions"][0]["options"][0]["text"] == f"Yes{odd}"
+    loaded = runner.invoke(args=["lms", "sync-content"])
+    assert loaded.exit_code == 0, loaded.output
+    quiz = db.session.scalar(select(Quiz).where(Quiz.slug == "odd"))
+    assert [q.text for q in quiz.current_version.questions] == [f"Is this{odd} text odd?", f"True{odd}?"]
 
 
 def test_import_gift_bad_input(runner, tmp_path):

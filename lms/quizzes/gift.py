@@ -298,7 +298,10 @@ def _check(question: dict) -> None:
 
 
 def _toml_string(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)  # JSON strings are TOML basic strings
+    """A TOML basic string. JSON writes one TOML reads the same, escaping every control
+    character as TOML requires, except DEL (U+007F), which JSON leaves as it is and TOML
+    refuses: so it is escaped here."""
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def pack_toml(title: str, pass_mark: int, questions: list[dict]) -> str:
