@@ -354,19 +354,19 @@ options = [
   { text = "The Equality Act 2010" },
 ]
 [[questions]]
-id = "prevent-before-crime"
+id = "referral-not-record"
 type = "true_false"
-text = "Prevent works before any criminal activity takes place."
-answer = true
+text = "Being referred to Prevent gives the person a criminal record."
+answer = false
 feedback = "..."
 '''
 
 
 def test_the_design_documents_examples_are_valid(app, content):
-    """DESIGN.md section 4's examples, verbatim: the format extends them, never breaks them."""
+    """The examples in docs/content-packs.md, verbatim: the format extends them, never breaks them."""
     content.course("prevent-awareness", toml=DESIGN_COURSE)
     content.quiz("prevent-awareness", text=DESIGN_QUIZ)
     sync_content()
     quiz = db.session.scalar(select(Quiz)).current_version
     assert quiz.draw == 2  # draw = 10 from a pool of two: every attempt draws the whole pool
-    assert [q.qid for q in quiz.questions] == ["contest-strand", "prevent-before-crime"]
+    assert [q.qid for q in quiz.questions] == ["contest-strand", "referral-not-record"]
