@@ -197,6 +197,9 @@ def main() -> None:
     figure("people", args.people)
     figure("attempts", made.get("attempts", 0))
     extra = measure_oversight(app)
+    from bench.auth import measure_forgot_password
+
+    measure_forgot_password(app, figure)
     figure("queries_dashboard_1000", counts.get(1000, "not measured (--reuse on PostgreSQL)"))
     figure(f"queries_dashboard_{args.people}", counts[args.people])
 

@@ -54,6 +54,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     secure = app.config["HTTPS"]
     app.config.update(SESSION_COOKIE_SECURE=secure, REMEMBER_COOKIE_SECURE=secure)
     _configure_addresses(app)
+    from .auth.throttle import check_settings
+
+    check_settings(app.config)
 
     db.init_app(app)
     migrate.init_app(

@@ -3,24 +3,14 @@ continues on the other, and the sign-in throttle holds across both."""
 
 from __future__ import annotations
 
-import http.cookiejar
 import os
-import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from .servers import PASSPHRASE, Browser, Server, prepare
+
 PG_URL = os.environ.get("LMS_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL", "")
 
@@ -29,12 +19,6 @@ pytestmark = [
     pytest.mark.skipif(not PG_URL, reason="LMS_TEST_DATABASE_URL is not set: the two-server test needs PostgreSQL"),
     pytest.mark.skipif(not REDIS_URL, reason="LMS_TEST_REDIS_URL is not set: the two-server test needs Redis"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -54,92 +38,22 @@ def shared_backends(tmp_path):
         "LMS_DATABASE_URL": base.set(database=name).render_as_string(hide_password=False),
         "LMS_INSTANCE_PATH": str(tmp_path / "instance"),  # one secret key for both servers
         "LMS_RATELIMIT_STORAGE_URI": redis_url,
+        "LMS_BASE_URL": "http://127.0.0.1",
     }
-    subprocess.run([str(BIN / "lms"), "init"], env=env, check=True, capture_output=True, cwd=ROOT)
-    subprocess.run(
-        [str(BIN / "python"), "-c", CREATE_USER], env=env, check=True, capture_output=True, cwd=ROOT
-    )
+    prepare(env, ("sam@example.org", "Sam Shared"))
     yield env
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
-CREATE_USER = """
-from datetime import date
-from lms import create_app
-from lms.auth import operations
-from lms.extensions import db
-from lms.models import Permission
-app = create_app()
-with app.app_context():
-    user = operations.create_person(name="Sam Shared", email="sam@example.org", categories=["staff"],
-                                    start_date=date.today(), permission=Permission.LEARNER)
-    operations.set_password(user, "a shared passphrase")
-    db.session.commit()
-"""
-
-
-class Server:
-    def __init__(self, env):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{self.port}", "lms:create_app()"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.url}/healthz", timeout=1)
-                return
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("gunicorn did not start")
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=15)
-
-
-class Browser:
-    """A cookie jar shared across servers, like one browser behind a load balancer."""
-
-    def __init__(self):
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-
-    def get(self, url):
-        try:
-            with self.opener.open(url, timeout=10) as response:
-                return response.status, response.read().decode(), response.url
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode(), url
-
-    def post(self, url, data):
-        body = urllib.parse.urlencode(data).encode()
-        try:
-            with self.opener.open(url, data=body, timeout=10) as response:
-                return response.status, response.read().decode(), response.url
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode(), url
-
-    def csrf(self, url):
-        _, page, _ = self.get(url)
-        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-
-
 def test_session_and_throttle_span_both_servers(shared_backends):
-    one, two = Server(shared_backends), Server(shared_backends)
+    one, two = Server(shared_backends, workers=2), Server(shared_backends, workers=2)
     try:
         # The cookie is for 127.0.0.1, so the jar sends it to both ports, as behind one address.
         browser = Browser()
         token = browser.csrf(f"{one.url}/login")
-        status, page, where = browser.post(f"{one.url}/login", {"csrf_token": token, "email": "sam@example.org", "password": "a shared passphrase"})
+        status, page, where = browser.post(f"{one.url}/login", {"csrf_token": token, "email": "sam@example.org", "password": PASSPHRASE})
         assert status == 200 and where.endswith("/") and "My training" in page
         status, page, where = browser.get(f"{two.url}/")
         assert status == 200 and "My training" in page and "Sam Shared" in page

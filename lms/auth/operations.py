@@ -273,20 +273,33 @@ def accept_invitation(token: Token, password: str) -> User | None:
     return user
 
 
-def request_password_reset(email: str) -> None:
-    """Send a reset link if an active person has this email; say nothing either way."""
-    user = find_user(email)
-    if user is None or not user.active:
-        return
+def request_password_reset(email: str, send: bool = True) -> None:
+    """Queue a reset link if an active person has this email; say nothing either way.
+
+    An address nobody has costs the same reads and writes but the outbox row (a token bound
+    to no one, the email drawn but not queued), so the time taken does not tell who has an
+    account. `send` is False once the address has had its share of reset emails.
+    """
+    email = normalise_email(email)
+    found = db.session.execute(select(User.id, User.name, User.active).where(User.email == email)).first()
+    known = found is not None and found.active and send
     hours = current_app.config["RESET_HOURS"]
-    raw = issue_token(TokenPurpose.RESET, timedelta(hours=hours), user)
-    link = external_url("auth.reset_password", token=raw)
-    send_email(
-        user.email,
-        "Reset your password",
-        render_template("email/reset.txt", user=user, link=link, hours=hours),
+    raw = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(
+        Token(
+            purpose=TokenPurpose.RESET.value,
+            token_hash=key_digest(raw),
+            user_id=found.id if known else None,
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
     )
-    db.session.commit()
+    link = external_url("auth.reset_password", token=raw)
+    body = render_template("email/reset.txt", name=found.name if known else "", link=link, hours=hours)
+    if known:
+        send_email(email, "Reset your password", body)
+    db.session.flush()
 
 
 def reset_password(token: Token, password: str) -> User | None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from ..extensions import db, limiter
+from ..extensions import client_address, db
 from ..models import CATEGORIES, Permission, TokenPurpose
 from ..permissions import public, requires
-from . import bp, operations
+from . import bp, operations, throttle
 from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm, SetupForm
 
 
@@ -29,18 +29,6 @@ def safe_next(target: str | None) -> str:
     return url_for("main.home")
 
 
-def _login_failed(response) -> bool:
-    return bool(g.get("login_failed"))
-
-
-def _account_key() -> str:
-    return "account:" + operations.normalise_email(request.form.get("email", ""))[:254]
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_LIMIT"]
-
-
 def _start_session(user) -> None:
     """Sign in with a fresh session, recorded on the server, so no identifier survives from
     before and signing out can end it."""
@@ -54,20 +42,20 @@ def _start_session(user) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_login_failed, scope="login-address")
-@limiter.limit(
-    _login_limit, key_func=_account_key, methods=["POST"], deduct_when=_login_failed, scope="login-account"
-)
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
+        guess = throttle.reserve_guess(form.email.data)
+        if guess.refused_by:
+            form.form_errors.append(throttle.refusal_message(guess))
+            return render_template("auth/login.html", form=form), 429
         user = operations.authenticate(form.email.data, form.password.data)
+        guess.settle(right=user is not None)
         if user is not None:
             _start_session(user)
             return redirect(safe_next(request.args.get("next")))
-        g.login_failed = True
         form.form_errors.append("Enter a correct email address and password")
     return render_template("auth/login.html", form=form)
 
@@ -129,11 +117,21 @@ def accept_invitation(token: str):
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @public
-@limiter.limit("10 per hour", methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        operations.request_password_reset(form.email.data)
+        address = client_address()
+        if not throttle.RESET_ADDRESS.reserve(address):
+            minutes = throttle.RESET_ADDRESS.minutes_left(address)
+            form.form_errors.append(
+                f"There have been too many reset requests from your network. Try again in {minutes} "
+                f"minute{'s' if minutes != 1 else ''}."
+            )
+            return render_template("auth/forgot_password.html", form=form), 429
+        # Over the per-email limit, the page reads the same but no further email goes out.
+        send = throttle.RESET_EMAIL.reserve(operations.normalise_email(form.email.data))
+        operations.request_password_reset(form.email.data, send=send)
+        db.session.commit()
         return render_template("auth/reset_sent.html", email=form.email.data)
     return render_template("auth/forgot_password.html", form=form)
 
@@ -161,7 +159,13 @@ def reset_password(token: str):
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not operations.check_password(current_user, form.current_password.data):
+        guess = throttle.reserve_guess(current_user.email)
+        if guess.refused_by:
+            form.current_password.errors.append(throttle.refusal_message(guess))
+            return render_template("auth/change_password.html", form=form), 429
+        right = operations.check_password(current_user, form.current_password.data)
+        guess.settle(right)
+        if not right:
             form.current_password.errors.append("Your current password is not correct")
         else:
             user = current_user._get_current_object()
