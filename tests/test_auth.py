@@ -80,6 +80,15 @@ def test_next_redirect_stays_on_site(client):
     assert response.headers["Location"] == "/raise-a-concern"
 
 
+def test_a_next_address_holding_line_breaks_goes_home(client):
+    make_user(email="ada@example.org", password=PASSWORD)
+    for target in ("/%0d%0aSet-Cookie:%20planted=1", "/%0aLocation:%20https://evil.example", "/raise%09a-concern"):
+        response = sign_in(client, "ada@example.org", next_=target)
+        assert response.status_code == 302 and response.headers["Location"] == "/", target
+        assert "planted" not in response.headers.get("Set-Cookie", "")
+        client.post("/logout")
+
+
 def test_anonymous_is_sent_to_sign_in_with_next(client):
     response = client.get("/admin/people")
     assert response.status_code == 302

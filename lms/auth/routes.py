@@ -24,6 +24,7 @@ def safe_next(target: str | None) -> str:
             and target.startswith("/")
             and not target.startswith("//")
             and "\\" not in target
+            and target.isprintable()  # no CR, LF or other control characters in a Location header
         ):
             return target
     return url_for("main.home")
