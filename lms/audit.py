@@ -15,18 +15,23 @@ from .models import AuditEvent
 
 def record(action: str, target: Any = None, actor: Any = None, **details: Any) -> AuditEvent:
     """Add an audit row to the current transaction (the caller commits with the change)."""
-    if actor is None and has_request_context() and current_user.is_authenticated:
-        actor = current_user
-    event = AuditEvent(
-        action=action,
-        actor_id=getattr(actor, "id", None),
-        address=request.remote_addr if has_request_context() else "cli",
-        target_type=type(target).__name__.lower() if target is not None else None,
-        target_id=str(target.id) if target is not None and getattr(target, "id", None) else None,
-        details=details,
-    )
+    event = AuditEvent(**entry(action, target, actor, **details))
     db.session.add(event)
     return event
+
+
+def entry(action: str, target: Any = None, actor: Any = None, **details: Any) -> dict[str, Any]:
+    """An audit row's values, for `record` or for a bulk insert of many (the roster import)."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
+    return {
+        "action": action,
+        "actor_id": getattr(actor, "id", None),
+        "address": request.remote_addr if has_request_context() else "cli",
+        "target_type": type(target).__name__.lower() if target is not None else None,
+        "target_id": str(target.id) if target is not None and getattr(target, "id", None) else None,
+        "details": details,
+    }
 
 
 @event.listens_for(Session, "before_flush")

@@ -19,13 +19,19 @@ def send_email(recipient: str, subject: str, body: str) -> OutboxMessage:
     """
     message = OutboxMessage(recipient=recipient, subject=subject, body=body)
     db.session.add(message)
+    deliver(message)
+    return message
+
+
+def deliver(message: OutboxMessage) -> None:
+    """Send a kept message by SMTP when it is configured, recording the outcome on its row."""
     cfg = current_app.config
     if cfg["SMTP_HOST"]:
         email = EmailMessage()
         email["From"] = cfg["MAIL_FROM"]
-        email["To"] = recipient
-        email["Subject"] = subject
-        email.set_content(body)
+        email["To"] = message.recipient
+        email["Subject"] = message.subject
+        email.set_content(message.body)
         try:
             with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=15) as smtp:
                 if cfg["SMTP_STARTTLS"]:
@@ -35,6 +41,5 @@ def send_email(recipient: str, subject: str, body: str) -> OutboxMessage:
                 smtp.send_message(email)
             message.sent_at = utcnow()
         except (OSError, smtplib.SMTPException) as exc:
-            current_app.logger.warning("SMTP delivery to %s failed: %s", recipient, exc)
+            current_app.logger.warning("SMTP delivery to %s failed: %s", message.recipient, exc)
             message.error = str(exc)
-    return message

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+import re
+import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, event, func, select, text
+from werkzeug.serving import make_server
 
+from lms.auth import operations as accounts
 from lms.extensions import db
-from lms.models import AuditEvent, OutboxMessage, Permission, User
+from lms.models import AuditEvent, OutboxMessage, Permission, TokenPurpose, User, UserCategory
 from lms.people import roster
 
+from .conftest import make_test_app, reset_schema
 from .factories import make_user
 
 HEADER = "Email,Name,Categories,Start date\n"
@@ -389,3 +399,223 @@ def test_learners_and_directors_cannot_import(client, auth):
     assert client.get("/admin/people/import").status_code == 403
     assert _upload(client, MESSY.encode()).status_code == 403
     assert client.post("/admin/people/import/confirm", data={}).status_code == 403
+
+
+# --- what an import writes, in bulk -----------------------------------------------------------------
+
+
+def test_a_corrected_start_date_moves_the_categories_held_since_the_start(app, today):
+    person = make_user(email="zoe@example.org", name="Zoë", categories=("staff",), start_date=date(2024, 1, 1))
+    db.session.add(UserCategory(user_id=person.id, category="trainer", added_on=date(2024, 6, 1)))
+    db.session.commit()
+    version = person.data_version
+    result = run(HEADER + "zoe@example.org,Zoë,Staff;Trainer;Volunteer,01/02/2024\n")
+    assert result.summary == "created 0, updated 1, unchanged 0, deactivated 0, errors 0"
+    db.session.expire_all()
+    person = db.session.get(User, person.id)
+    assert person.start_date == date(2024, 2, 1)
+    assert {r.category: r.added_on for r in person.category_rows} == {
+        "staff": date(2024, 2, 1),  # held since the start: moves with it
+        "trainer": date(2024, 6, 1),  # added later: keeps its own date
+        "volunteer": today,  # added by this import: from today
+    }
+    assert person.data_version > version  # the triggers saw the bulk writes
+
+
+def test_a_leaver_in_the_file_is_signed_out_and_their_links_stop_working(app, client, auth):
+    leaver = auth.login_as("learner", email="leaver@example.org", name="Leaver", start_date=date(2024, 1, 1))
+    assert client.get("/").status_code == 200
+    raw = accounts.issue_token(TokenPurpose.RESET, timedelta(hours=1), leaver)
+    db.session.commit()
+    result = run("Email,Name,Categories,Start date,Active\nleaver@example.org,Leaver,staff,2024-01-01,no\n")
+    assert result.summary == "created 0, updated 0, unchanged 0, deactivated 1, errors 0"
+    assert client.get("/").status_code == 302  # signed out
+    assert accounts.find_token(raw, TokenPurpose.RESET) is None
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "person.updated"))
+    assert event.details["changes"]["active"] == {"before": True, "after": False}
+    assert event.target_id == str(leaver.id) and event.details["source"] == "import"
+
+
+def test_a_leaver_who_returns_is_reactivated_by_the_file(app):
+    make_user(email="back@example.org", name="Back", start_date=date(2024, 1, 1), active=False)
+    result = run("Email,Name,Categories,Start date,Active\nback@example.org,Back,staff,2024-01-01,yes\n")
+    assert result.summary == "created 0, updated 1, unchanged 0, deactivated 0, errors 0"
+    back = people()["back@example.org"]
+    assert back.active and back.deactivated_at is None
+
+
+def test_each_created_and_invited_person_is_audited_against_their_own_row(app, runner, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text(HEADER + "a@example.org,Ann,staff,2025-01-01\nb@example.org,Bob,trainee,2025-01-02\n")
+    assert runner.invoke(args=["lms", "import-roster", str(path), "--invite"]).exit_code == 0
+    found = people()
+    events = db.session.execute(select(AuditEvent.action, AuditEvent.target_id, AuditEvent.address, AuditEvent.details)).all()
+    for email in ("a@example.org", "b@example.org"):
+        mine = {action: details for action, target, _, details in events if target == str(found[email].id)}
+        assert mine["person.created"]["email"] == email and mine["person.created"]["source"] == "import"
+        assert mine["person.invited"]["email"] == email
+    assert {address for *_, address, _ in events} == {"cli"}
+    # Each invitation link works for its own person.
+    body = db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.recipient == "b@example.org"))
+    raw = re.search(r"/invitation/(\S+)", body).group(1)
+    assert accounts.find_token(raw, TokenPurpose.INVITE).user_id == found["b@example.org"].id
+    assert "Hello Bob," in body
+
+
+class _SMTPServer(threading.Thread):
+    """Just enough SMTP on 127.0.0.1 to receive messages; for each, `on_message` is called
+    with the recipient before it is accepted."""
+
+    def __init__(self, on_message):
+        super().__init__(daemon=True)
+        self.on_message = on_message
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.received: list[str] = []
+
+    def run(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn, conn.makefile("rb") as lines:
+                conn.sendall(b"220 test\r\n")
+                recipient = ""
+                for line in lines:
+                    command = line.decode().strip()
+                    if command.upper().startswith("RCPT TO:"):
+                        recipient = command[8:].strip(" <>")
+                    if command.upper() == "DATA":
+                        conn.sendall(b"354 go on\r\n")
+                        for data in lines:
+                            if data == b".\r\n":
+                                break
+                        self.on_message(recipient)
+                        self.received.append(recipient)
+                        conn.sendall(b"250 ok\r\n")
+                    elif command.upper() == "QUIT":
+                        conn.sendall(b"221 bye\r\n")
+                        break
+                    else:
+                        conn.sendall(b"250 ok\r\n")
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_invitations_are_sent_by_smtp_only_once_the_import_is_saved(app):
+    """Each email goes out after the commit: the person it invites is already in the database
+    as another connection sees it."""
+    seen_saved: list[bool] = []
+    with create_engine(app.config["SQLALCHEMY_DATABASE_URI"]).connect() as other:
+
+        def check(recipient: str) -> None:
+            saved = other.execute(text('SELECT count(*) FROM "user" WHERE email = :e'), {"e": recipient}).scalar()
+            other.rollback()
+            seen_saved.append(saved == 1)
+
+        server = _SMTPServer(check)
+        server.start()
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_STARTTLS=False)
+        try:
+            result = run(HEADER + "a@example.org,Ann,staff,2025-01-01\nb@example.org,Bob,trainee,2025-01-02\n", invite=True)
+        finally:
+            server.close()
+    assert result.invited == 2
+    assert sorted(server.received) == ["a@example.org", "b@example.org"] and seen_saved == [True, True]
+    assert all(sent is not None for sent in db.session.scalars(select(OutboxMessage.sent_at)))
+
+
+# --- size: the row limit, and people signing in during a big import ----------------------------------
+
+
+def _big_roster(rows: int) -> str:
+    return HEADER + "".join(f"person{n:05d}@example.org,Person {n},Staff,2025-01-01\n" for n in range(rows))
+
+
+def test_a_file_of_more_than_20000_rows_is_refused_with_a_clear_message():
+    rows, errors, _ = roster.read_roster(_big_roster(20_001))
+    assert rows == []
+    assert [str(e) for e in errors] == [
+        "Row 20002: the file has more than 20,000 people in it, the most one import takes; "
+        "split it into smaller files and import each"
+    ]
+    rows, errors, _ = roster.read_roster(_big_roster(20_000))
+    assert errors == [] and len(rows) == 20_000
+
+
+def test_the_upload_page_states_the_row_limit_and_refuses_a_bigger_file(client, auth):
+    auth.login_as("lead")
+    assert "up to 20,000 people" in client.get("/admin/people/import").get_data(as_text=True)
+    response = _upload(client, _big_roster(20_001).encode())
+    html = response.get_data(as_text=True)
+    assert "more than 20,000 people in it" in html and "Import the roster" not in html
+    assert people().keys() == {u.email for u in db.session.scalars(select(User))}
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1  # the lead
+
+
+@pytest.mark.slow
+def test_people_sign_in_while_20000_people_are_imported(tmp_path):
+    """A real server on the same SQLite file as the import: every sign-in succeeds, some of them
+    while the import's transaction holds the write lock."""
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    importer = make_test_app(url, tmp_path / "importer")
+    reset_schema(importer)
+    limits = {"LOGIN_LIMIT": "100000 per minute", "LOGIN_ADDRESS_LIMIT": "100000 per minute"}
+    served = make_test_app(url, tmp_path / "served", **limits)
+    with importer.app_context():
+        make_user(email="learner@example.org", password="a long enough password")
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    written: dict[str, float] = {}
+    with importer.app_context():
+        engine = db.engine
+
+    def first_write(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            written.setdefault("start", time.perf_counter())
+
+    def committed(conn):
+        if "start" in written:
+            written.setdefault("end", time.perf_counter())
+
+    event.listen(engine, "before_cursor_execute", first_write)
+    event.listen(engine, "commit", committed)
+    signins: list[tuple[float, float, int]] = []
+    done = threading.Event()
+
+    def sign_in_again_and_again():
+        body = urllib.parse.urlencode({"email": "learner@example.org", "password": "a long enough password"}).encode()
+        while not done.is_set():
+            started = time.perf_counter()
+            request = urllib.request.Request(f"http://127.0.0.1:{server.server_port}/login", data=body)
+            try:
+                status = urllib.request.build_opener(_NoRedirect).open(request, timeout=60).status
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+            signins.append((started, time.perf_counter(), status))
+
+    signer = threading.Thread(target=sign_in_again_and_again, daemon=True)
+    signer.start()
+    try:
+        with importer.app_context(), importer.test_request_context(environ_overrides={"REMOTE_ADDR": "cli"}):
+            result = roster.import_roster(_big_roster(20_000), actor=None)
+            db.session.remove()
+    finally:
+        done.set()
+        signer.join(timeout=60)
+        server.shutdown()
+    assert result.applied and len(result.created) == 20_000
+    assert signins and {status for *_, status in signins} == {302}, signins  # each sign-in went through
+    during = [s for s in signins if s[0] < written["end"] and s[1] > written["start"]]
+    assert during, (written, signins)
+    for app_ in (importer, served):
+        with app_.app_context():
+            db.engine.dispose()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None

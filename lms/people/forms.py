@@ -12,7 +12,7 @@ from ..forms import categories_field, email_field, name_field, start_date_field
 from ..models import CATEGORIES, CATEGORY_LABELS, Permission
 from . import operations
 
-MAX_ROSTER_BYTES = 1024 * 1024  # the preview carries the file back, within the form size limit
+MAX_ROSTER_BYTES = 5 * 1024 * 1024  # room for 20,000 rows with columns the import ignores
 
 PERMISSION_HINT = (
     "Learners see their own training. Directors also oversee everyone's, read-only. "
@@ -114,10 +114,10 @@ class RosterUploadForm(FlaskForm):
         "Roster CSV file",
         validators=[
             FileRequired("Choose a CSV file"),
-            FileSize(MAX_ROSTER_BYTES, message="The file must be 1 MB or smaller"),
+            FileSize(MAX_ROSTER_BYTES, message="The file must be 5 MB or smaller"),
         ],
-        description="Save the spreadsheet as CSV. Columns: email, name (or first name and last name), "
-        "categories, start date, and optionally active (yes or no).",
+        description="Save the spreadsheet as CSV, with up to 20,000 people in one file. Columns: email, name "
+        "(or first name and last name), categories, start date, and optionally active (yes or no).",
     )
     deactivate_missing = BooleanField(
         "Deactivate everyone who is not in the file",

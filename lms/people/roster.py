@@ -13,19 +13,36 @@ import hashlib
 import io
 import json
 import re
+import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from flask import current_app, render_template
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from .. import audit
 from ..auth import operations as accounts
+from ..dates import local_today
 from ..extensions import db
-from ..models import CATEGORIES, CATEGORY_LABELS, Permission, User, utcnow
+from ..links import external_url
+from ..mail import deliver
+from ..models import (
+    CATEGORIES,
+    CATEGORY_LABELS,
+    AuditEvent,
+    OutboxMessage,
+    Permission,
+    Token,
+    TokenPurpose,
+    User,
+    UserCategory,
+    new_session_token,
+    utcnow,
+)
 from . import operations
 
-MAX_ROWS = 20_000
+MAX_ROWS = 20_000  # people in one file: checked, previewed and written within a request's time
 
 # Header aliases, compared after lower-casing and dropping everything but letters and digits.
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -201,6 +218,7 @@ def read_roster(text: str) -> tuple[list[RosterRow], list[RosterError], list[str
     seen: dict[str, int] = {}
     columns: dict[str, int] = {}
     previous_line = 0
+    people = 0
     for record in reader:
         line = previous_line + 1
         previous_line = reader.line_num
@@ -215,9 +233,10 @@ def read_roster(text: str) -> tuple[list[RosterRow], list[RosterError], list[str
             if ignored:
                 notes.append("Columns ignored: " + ", ".join(ignored))
             continue
-        if len(rows) + len(errors) >= MAX_ROWS:
-            errors.append(RosterError(line, "", f"the file has more than {MAX_ROWS} rows; split it"))
-            break
+        people += 1
+        if people > MAX_ROWS:
+            too_many = f"the file has more than {MAX_ROWS:,} people in it, the most one import takes; split it into smaller files and import each"
+            return [], [RosterError(line, "", too_many)], notes
         row, row_errors = _read_row(line, record, columns, seen)
         errors += row_errors
         if row is not None:
@@ -426,31 +445,23 @@ def import_roster(
 
 
 def _apply(result: RosterImport, actor: User | None, *, filename: str, invite: bool, deactivate_missing: bool) -> None:
+    """Work out every row to write from what was read, then write them all in one short
+    transaction of bulk statements, so other writers (sign-ins included) wait a moment at most.
+
+    What it writes is what the one-person operations write (lms/people/operations.py):
+    categories held at creation apply from the start date, categories added later from today,
+    a corrected start date moves the categories held since the start, a leaver is signed out
+    everywhere and their links stop working, each change is audited. Triggers move each
+    person's data version as their category rows change, as for any other write.
+    """
+    writes = _Writes(actor, today=local_today(), now=utcnow())
     for change in result.created:
-        row = change.row
-        person = accounts.create_person(
-            name=row.name, email=row.email, categories=row.categories, start_date=row.start_date, permission=Permission.LEARNER
-        )
-        if row.active is False:
-            person.active = False
-            person.deactivated_at = utcnow()
-        audit.record("person.created", person, actor=actor, email=person.email, source="import", changes=change.changes)
-        change.person = person
+        writes.create(change)
     for change in result.updated + result.deactivated:
-        person = change.person
-        if change.row is None:
-            operations.deactivate(actor, person, source="import")
-            continue
-        row = change.row
-        operations.update_person(
-            actor, person, name=row.name, email=person.email, categories=row.categories,
-            start_date=row.start_date, active=row.active, source="import",
-        )
-    if invite:
-        for change in result.to_invite:
-            accounts.invite(change.person, actor)
-            result.invited += 1
-    audit.record(
+        writes.change(change)
+    invitations = [_Invitation.prepare(change.row, actor, writes.now) for change in result.to_invite] if invite else []
+    result.invited = len(invitations)
+    summary = audit.entry(
         "roster.imported",
         actor=actor,
         filename=filename,
@@ -461,6 +472,195 @@ def _apply(result: RosterImport, actor: User | None, *, filename: str, invite: b
         invited=result.invited,
         deactivate_missing=deactivate_missing,
     )
+
+    if writes.admins_leaving:
+        operations.check_admins_remain(writes.admins_leaving)
+    outbox_ids = writes.write(invitations, summary)
     db.session.commit()
     result.applied = True
+    _deliver(outbox_ids)
 
+
+class _Writes:
+    """The rows an import inserts, updates and deletes, gathered before any is written."""
+
+    def __init__(self, actor: User | None, *, today: date, now):
+        self.actor = actor
+        self.today = today
+        self.now = now
+        self.new_people: list[dict] = []
+        self.new_categories: list[tuple[str, date, tuple[str, ...]]] = []  # held from the start date
+        self.created_audit: list[tuple[str, dict]] = []  # (email, audit row without its target)
+        self.people: list[dict] = []  # updates of user rows
+        self.moved: list[dict] = []  # category rows whose date moves with the start date
+        self.removed: list[int] = []  # category rows removed
+        self.added: list[dict] = []  # category rows added
+        self.leaving: list[int] = []  # people whose sessions and links end
+        self.admins_leaving: list[int] = []
+        self.audit: list[dict] = []
+
+    def create(self, change: Change) -> None:
+        row = change.row
+        active = row.active is not False
+        self.new_people.append({
+            "email": row.email,
+            "name": row.name,
+            "start_date": row.start_date,
+            "permission": Permission.LEARNER.value,
+            "active": active,
+            "deactivated_at": None if active else self.now,
+            "session_token": new_session_token(),
+        })
+        self.new_categories.append((row.email, row.start_date, row.categories))
+        entry = audit.entry("person.created", actor=self.actor, email=row.email, source="import", changes=change.changes)
+        self.created_audit.append((row.email, entry))
+
+    def change(self, change: Change) -> None:
+        person = change.person
+        if change.row is None:  # absent from the file, with --deactivate-missing
+            self._leave(person, {"active": False})
+            self.audit.append(audit.entry(
+                "person.deactivated", person, actor=self.actor, email=person.email, source="import",
+                changes={"active": {"before": True, "after": False}},
+            ))
+            return
+        row = change.row
+        values = {"name": row.name, "start_date": row.start_date, "active": person.active}
+        held = {r.category: r for r in person.category_rows}
+        if row.start_date != person.start_date:
+            for category_row in held.values():
+                if category_row.added_on == person.start_date and category_row.category in row.categories:
+                    self.moved.append({"row_id": category_row.id, "new_added_on": row.start_date})
+        self.removed += [r.id for category, r in held.items() if category not in row.categories]
+        self.added += [
+            {"user_id": person.id, "category": category, "added_on": self.today}
+            for category in sorted(set(row.categories) - held.keys())
+        ]
+        if row.active is False and person.active:
+            self._leave(person, values)
+        else:
+            if row.active and not person.active:
+                values.update(active=True, deactivated_at=None)
+            self.people.append({"person_id": person.id, **values})
+        self.audit.append(audit.entry(
+            "person.updated", person, actor=self.actor, email=person.email, source="import", changes=change.changes
+        ))
+
+    def _leave(self, person: User, values: dict) -> None:
+        """A leaver: signed out everywhere, and their links stop working."""
+        values.update(active=False, deactivated_at=self.now, session_token=new_session_token())
+        self.people.append({"person_id": person.id, **values})
+        self.leaving.append(person.id)
+        if person.permission == Permission.ADMIN:
+            self.admins_leaving.append(person.id)
+
+    def write(self, invitations: list[_Invitation], summary: dict) -> list[int]:
+        """Every statement, in bulk; returns the ids of the emails to deliver once committed."""
+        ids: dict[str, int] = {}
+        if self.new_people:
+            # Each id comes back with its email, so the rows may come back in any order (which
+            # lets the database insert them in batches).
+            inserted = db.session.execute(insert(User.__table__).returning(User.id, User.email), self.new_people)
+            ids = {email: person_id for person_id, email in inserted}
+            self.added += [
+                {"user_id": ids[email], "category": category, "added_on": start}
+                for email, start, categories in self.new_categories
+                for category in categories
+            ]
+        people = User.__table__
+        for columns, rows in _by_columns(self.people).items():
+            db.session.execute(
+                update(people).where(people.c.id == bindparam("person_id")).values(
+                    {column: bindparam(f"new_{column}") for column in columns}
+                ),
+                rows,
+            )
+        held = UserCategory.__table__
+        if self.moved:
+            db.session.execute(
+                update(held).where(held.c.id == bindparam("row_id")).values(added_on=bindparam("new_added_on")),
+                self.moved,
+            )
+        if self.removed:
+            db.session.execute(delete(held).where(held.c.id.in_(self.removed)))
+        if self.added:
+            db.session.execute(insert(held), self.added)
+        if self.leaving:
+            db.session.execute(
+                update(Token.__table__)
+                .where(Token.user_id.in_(self.leaving), Token.used_at.is_(None))
+                .values(used_at=self.now)
+            )
+        audit_rows = [
+            {**entry, "target_type": "user", "target_id": str(ids[email])} for email, entry in self.created_audit
+        ] + self.audit
+        outbox_ids: list[int] = []
+        if invitations:
+            db.session.execute(insert(Token.__table__), [{**i.token, "user_id": ids[i.email]} for i in invitations])
+            outbox_ids = list(db.session.scalars(
+                insert(OutboxMessage.__table__).returning(OutboxMessage.id), [i.message() for i in invitations]
+            ))
+            audit_rows += [
+                {**i.audit, "target_type": "user", "target_id": str(ids[i.email])} for i in invitations
+            ]
+        db.session.execute(insert(AuditEvent.__table__), [*audit_rows, summary])
+        return outbox_ids
+
+
+def _by_columns(rows: list[dict]) -> dict[tuple[str, ...], list[dict]]:
+    """Updates grouped by the columns they set, one executemany each; the new values are bound
+    as new_<column> (a bound name may not be a column's own)."""
+    groups: dict[tuple[str, ...], list[dict]] = {}
+    for row in rows:
+        columns = tuple(sorted(k for k in row if k != "person_id"))
+        groups.setdefault(columns, []).append(
+            {"person_id": row["person_id"], **{f"new_{column}": row[column] for column in columns}}
+        )
+    return groups
+
+
+@dataclass
+class _Invitation:
+    """An invitation drawn up before anything is written: its link, email and audit row."""
+
+    email: str
+    token: dict  # the token row but its person's id
+    subject: str
+    body: str
+    audit: dict
+
+    @classmethod
+    def prepare(cls, row: RosterRow, invited_by: User | None, now) -> _Invitation:
+        """As accounts.invite draws up an invitation: a one-time link valid INVITE_DAYS."""
+        days = current_app.config["INVITE_DAYS"]
+        raw = secrets.token_urlsafe(32)
+        link = external_url("auth.accept_invitation", token=raw)
+        person = {"name": row.name, "email": row.email}
+        return cls(
+            email=row.email,
+            token={
+                "purpose": TokenPurpose.INVITE.value,
+                "token_hash": accounts.key_digest(raw),
+                "created_at": now,
+                "expires_at": now + timedelta(days=days),
+            },
+            subject=f"Your {current_app.config['ORG_NAME']} training account",
+            body=render_template("email/invitation.txt", user=person, link=link, days=days, invited_by=invited_by),
+            audit=audit.entry("person.invited", email=row.email),
+        )
+
+    def message(self) -> dict:
+        return {"recipient": self.email, "subject": self.subject, "body": self.body}
+
+
+def _deliver(outbox_ids: list[int]) -> None:
+    """Send the invitations by SMTP, when it is configured, after the import is committed: no
+    email goes out for an import that did not happen, and the transaction waits for no mail
+    server. Each outcome is recorded on its outbox row, a few at a time."""
+    if not current_app.config["SMTP_HOST"]:
+        return
+    for start in range(0, len(outbox_ids), 50):
+        batch = outbox_ids[start : start + 50]
+        for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(batch))):
+            deliver(message)
+        db.session.commit()

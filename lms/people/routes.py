@@ -4,8 +4,9 @@ bulk actions, the roster import, the audit log and personal data exports."""
 from __future__ import annotations
 
 import base64
+import zlib
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
@@ -20,6 +21,7 @@ from ..plan.loader import current_plan
 from ..records.reminders import remind_people
 from . import audit_log, bp, operations, personal_data, roster
 from .forms import (
+    MAX_ROSTER_BYTES,
     ActionForm,
     AuditFilterForm,
     BulkForm,
@@ -265,7 +267,13 @@ def import_roster():
     if form.validate_on_submit():
         upload = form.file.data
         text = roster.decode(upload.read())
-        carried = base64.b64encode(text.encode()).decode()
+        carried = _carry(text)
+        if len(carried) > current_app.config["MAX_FORM_MEMORY_SIZE"] - 64 * 1024:
+            form.file.errors.append(
+                "The file is too large to import here: remove the columns the import does not use, "
+                "or split it into smaller files"
+            )
+            return render_template("people/import_roster.html", form=form)
         result = roster.import_roster(
             text, actor=current_user, dry_run=True, deactivate_missing=form.deactivate_missing.data
         )
@@ -283,6 +291,20 @@ def import_roster():
     return render_template("people/import_roster.html", form=form)
 
 
+def _carry(text: str) -> str:
+    """The file as the preview's form carries it back: compressed, within the form size limit."""
+    return base64.b64encode(zlib.compress(text.encode(), 6)).decode()
+
+
+def _uncarry(value: str) -> str:
+    """The file back from the preview's form; ValueError when it is not what _carry made."""
+    unpacker = zlib.decompressobj()
+    data = unpacker.decompress(base64.b64decode(value, validate=True), MAX_ROSTER_BYTES * 2)
+    if unpacker.unconsumed_tail or not unpacker.eof:
+        raise ValueError("not a roster carried by the preview")
+    return data.decode()
+
+
 @bp.route("/people/import/confirm", methods=["POST"])
 @requires(Permission.LEAD)
 def confirm_import():
@@ -292,8 +314,8 @@ def confirm_import():
         return redirect(url_for("people.import_roster"))
     invite = form.invite.data == "y"
     try:
-        text = base64.b64decode(form.roster.data, validate=True).decode()
-    except (ValueError, UnicodeDecodeError):
+        text = _uncarry(form.roster.data)
+    except (ValueError, zlib.error):
         flash("The preview could not be read. Upload the file again.", "error")
         return redirect(url_for("people.import_roster"))
     try:
