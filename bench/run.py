@@ -207,6 +207,9 @@ def main() -> None:
 
     uncached, bare = measure_learner_rps(app, url, args.out, args.seconds, figure)
     measure_submissions(app, url, args.out, figure)
+    from bench.roster import measure_roster_import
+
+    measure_roster_import(args.out, figure)  # on SQLite, its own file, whichever database the rest uses
     # More figures, after the required ones.
     figure("learner_rps_uncached", uncached)
     figure("learner_rps_ratio_uncached", uncached / bare)
