@@ -29,7 +29,6 @@ from bench.generate import LEAD_EMAIL, bench_app, generate, reset_database  # no
 from lms.auth.operations import open_session  # noqa: E402
 from lms.extensions import db  # noqa: E402
 from lms.models import Completion, QuizAttempt, User  # noqa: E402
-from lms.plan import ledger_cache  # noqa: E402
 
 FIGURES: list[tuple[str, object]] = []
 
@@ -81,10 +80,7 @@ def count_queries(app, client, url: str) -> int:
 
 
 def csv_peak_mb(app, client, url: str) -> float:
-    """Peak Python memory growth while the whole CSV streams (tracemalloc), from a cold start:
-    the kept ledger is emptied first, so reading everyone's records counts too."""
-    with app.app_context():
-        ledger_cache.forget()
+    """Peak Python memory growth while the whole CSV streams (tracemalloc)."""
     tracemalloc.start()
     tracemalloc.reset_peak()
     base = tracemalloc.get_traced_memory()[0]
@@ -120,40 +116,13 @@ def timed_while_training(app, client, url: str, runs: int) -> float:
     return statistics.median(times)
 
 
-def cold(app, client, url: str, runs: int) -> float:
-    """Median server time with the process's kept ledger emptied before each run, as on the
-    first view after a restart."""
-    times = []
-    for _ in range(runs):
-        with app.app_context():
-            ledger_cache.forget()
-        times.append(server_time(client, url, 1))
-    return statistics.median(times)
-
-
-def kept_ledger_mb(app, client) -> float:
-    """What the process keeps between reports: the memory still held after a cold view."""
-    with app.app_context():
-        ledger_cache.forget()
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-    server_time(client, "/dashboard", 1)
-    held = tracemalloc.get_traced_memory()[0] - base
-    tracemalloc.stop()
-    return held / (1024 * 1024)
-
-
 def measure_oversight(app) -> dict[str, float]:
     client = signed_in_client(app, LEAD_EMAIL)
     client.get("/dashboard")  # warm: plan file, templates, caches
     figure("dashboard_s", timed_while_training(app, client, "/dashboard", 5))
     figure("csv_export_s", timed_while_training(app, client, "/dashboard/compliance.csv", 3))
     figure("csv_export_peak_mb", csv_peak_mb(app, client, "/dashboard/compliance.csv"))
-    return {
-        "ledger_kept_mb": kept_ledger_mb(app, client),
-        "dashboard_cold_s": cold(app, client, "/dashboard", 5),
-        "csv_export_cold_s": cold(app, client, "/dashboard/compliance.csv", 3),
-    }
+    return {}
 
 
 def existing(app) -> dict[str, int]:
@@ -187,9 +156,7 @@ def main() -> None:
             reset_database(app)
             made = generate(app, people, args.attempts if people == args.people else 0)
         client = signed_in_client(app, LEAD_EMAIL)
-        client.get("/dashboard")  # warm the per-process content cache, as a running server has
-        with app.app_context():
-            ledger_cache.forget()  # count a view that reads everyone's records
+        client.get("/dashboard")  # warm templates and connections, as a running server has
         counts[people] = count_queries(app, client, "/dashboard")
         if people == args.people:
             done = "reused" if args.reuse else f"generated in {time.perf_counter() - started:.0f} s"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -108,6 +107,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .permissions import check_declared
 
     check_declared(app)
+    if _serving(app) and not app.config.get("TESTING"):
+        from .plan.standing import warn_if_not_applied
+
+        warn_if_not_applied(app)
     return app
 
 
@@ -184,6 +187,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 def _template_helpers(app: Flask) -> None:
     from . import org as org_settings
+    from .dates import local_today
     from .models import CATEGORY_LABELS, Permission
 
     tz = ZoneInfo(app.config["TIMEZONE"])
@@ -215,6 +219,6 @@ def _template_helpers(app: Flask) -> None:
             "CATEGORY_LABELS": CATEGORY_LABELS,
             "org_name": app.config["ORG_NAME"],
             "org_settings": org_settings,
-            "today": date.today,
+            "today": local_today,
             "current_path": request.path if has_request_context() else "",
         }

@@ -130,6 +130,19 @@ def _sync_or_exit() -> None:
             f"{kind_id}: {len(c.added)} added, {len(c.updated)} updated, "
             f"{len(c.unchanged)} unchanged, {len(c.archived)} archived"
         )
+    _apply_plan()
+
+
+def _apply_plan() -> None:
+    """Work out everyone's standing again when the plan file or a policy version changed."""
+    from .extensions import db
+    from .plan import standing
+
+    if standing.plan_is_applied():
+        return
+    count = standing.apply_plan()
+    db.session.commit()
+    click.echo(f"Training plan applied: standing worked out for {count} {'person' if count == 1 else 'people'}.")
 
 
 @lms_group.command("verify-attestations")

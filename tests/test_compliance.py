@@ -7,8 +7,9 @@ from sqlalchemy import event, func, select
 
 from lms.extensions import db
 from lms.models.content import Completion
-from lms.plan import add_months
+from lms.plan import add_months, standing
 
+from .clock import pinned_clock  # noqa: F401  (a fixture)
 from .factories import make_user
 
 PLAN = """
@@ -64,11 +65,13 @@ def app_overrides(tmp_path):
 
 def complete(user, kind, ref, on, source="lms"):
     db.session.add(Completion(user_id=user.id, kind=kind, ref=ref, completed_on=on, source=source))
+    standing.refresh([user.id])
     db.session.commit()
 
 
-def test_my_training_shows_each_requirement_with_words_dates_and_actions(client, auth):
-    today = date.today()
+@pytest.mark.dates
+@pytest.mark.usefixtures("pinned_clock")
+def test_my_training_shows_each_requirement_with_words_dates_and_actions(client, auth, today):
     me = auth.login_as("learner", categories=("staff",), start_date=today - timedelta(days=19))
     page = client.get("/").get_data(as_text=True)
     assert "Your progress: 0 of 3 complete" in page
@@ -94,8 +97,9 @@ def test_my_training_shows_each_requirement_with_words_dates_and_actions(client,
     assert "You are up to date" in page
 
 
-def test_all_done_state(client, auth):
-    today = date.today()
+@pytest.mark.dates
+@pytest.mark.usefixtures("pinned_clock")
+def test_all_done_state(client, auth, today):
     me = auth.login_as("learner", categories=("contractor",), start_date=today - timedelta(days=3))
     complete(me, "course", "prevent-refresher", today)
     page = client.get("/").get_data(as_text=True)
@@ -103,8 +107,9 @@ def test_all_done_state(client, auth):
     assert "You are up to date" in page
 
 
-def test_overdue_and_expired_in_words(client, auth):
-    today = date.today()
+@pytest.mark.dates
+@pytest.mark.usefixtures("pinned_clock")
+def test_overdue_and_expired_in_words(client, auth, today):
     me = auth.login_as("learner", categories=("contractor",), start_date=today - timedelta(days=18))
     page = client.get("/").get_data(as_text=True)
     assert "Overdue by 4 days" in page

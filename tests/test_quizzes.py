@@ -624,7 +624,8 @@ def test_quiz_pages_use_few_queries(app, client, auth, synced):
             counts[name] = counter["n"]
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    assert counts["quiz"] <= 4 and counts["take"] <= 4 and counts["submit"] <= 8, counts
+    # A pass also works out the person's standing again in the same transaction: 6 more.
+    assert counts["quiz"] <= 4 and counts["take"] <= 4 and counts["submit"] <= 14, counts
 
 
 def test_many_users_do_not_share_attempts(client, auth, synced):

@@ -1,15 +1,12 @@
 """The status rule, by example at every boundary day and by property (no database)."""
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from lms.plan import STATUS_ORDER, Status, add_months, evaluate
-from lms.plan.compliance import Facts, Person, items_for, report_rows_for, statuses_for
-from lms.plan.plan import parse_plan
 
 START = date(2026, 1, 10)
 
@@ -184,87 +181,3 @@ def test_result_is_consistent(applies_from, due, renew, completions, pending, to
         assert not counted and not pending
     if result.status is Status.PENDING:
         assert pending
-
-
-# -- the dashboard's lean path gives the same statuses as the full rule -------------------------
-
-LEAN_PLAN = parse_plan(
-    """
-warning_days = 30
-
-[[requirements]]
-ref = "course-a"
-kind = "course"
-categories = ["staff", "trainee"]
-due_days = 28
-renew_months = 36
-
-[[requirements]]
-ref = "course-a"
-kind = "course"
-categories = ["contractor"]
-due_days = 14
-renew_months = 12
-
-[[requirements]]
-ref = "quiz-a"
-kind = "quiz"
-categories = ["staff", "contractor"]
-due_days = 28
-renew_months = 1
-
-[[requirements]]
-ref = "policy-a"
-kind = "policy"
-categories = ["staff", "trainee", "contractor"]
-due_days = 7
-
-[[requirements]]
-ref = "cert-a"
-kind = "certificate"
-categories = ["trainee"]
-due_days = 0
-renew_months = 24
-""",
-    Path("lean-plan.toml"),
-)
-LEAN_KEYS = [("course", "course-a"), ("quiz", "quiz-a"), ("policy", "policy-a"), ("certificate", "cert-a")]
-
-
-@st.composite
-def lean_facts(draw):
-    today = draw(dates)
-    people = []
-    latest, pending = {}, set()
-    for pid in range(1, draw(st.integers(min_value=1, max_value=4)) + 1):
-        categories = draw(st.sets(st.sampled_from(["staff", "trainee", "contractor"]), min_size=1))
-        # Start dates close to today's deadlines, so the boundary days come up.
-        held = tuple(sorted((c, today - timedelta(days=draw(st.integers(-10, 40)))) for c in categories))
-        people.append(Person(pid, f"P{pid}", f"p{pid}@example.org", held[0][1], True, held))
-        for kind, ref in LEAN_KEYS:
-            if draw(st.booleans()):
-                latest[(pid, kind, ref)] = today - timedelta(days=draw(st.integers(0, 1200)))
-            if draw(st.booleans()):
-                pending.add((pid, kind, ref))
-    effective = {"policy-a": today - timedelta(days=draw(st.integers(-5, 20)))} if draw(st.booleans()) else {}
-    return Facts(today=today, people=people, latest=latest, pending=pending, policy_effective=effective)
-
-
-@settings(max_examples=300, deadline=None)
-@given(facts=lean_facts())
-def test_the_lean_status_path_agrees_with_the_full_rule(facts):
-    for person in facts.people:
-        full = [(item.key, item.status) for item in items_for(LEAN_PLAN, facts, person)]
-        assert statuses_for(LEAN_PLAN, facts, person) == tuple(full)
-
-
-@settings(max_examples=300, deadline=None)
-@given(facts=lean_facts())
-def test_the_report_rows_agree_with_the_full_rule(facts):
-    """The CSV's lean rows carry the same status and dates as the pages' items, in ref order."""
-    for person in facts.people:
-        items = sorted(items_for(LEAN_PLAN, facts, person), key=lambda i: (i.ref, i.kind))
-        full = [
-            (i.ref, i.kind, i.status, i.result.completed_on, i.result.valid_until, i.result.deadline) for i in items
-        ]
-        assert report_rows_for(LEAN_PLAN, facts, person) == tuple(full)

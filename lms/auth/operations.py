@@ -13,6 +13,7 @@ from flask import current_app, render_template
 from sqlalchemy import Select, exists, select, update
 
 from .. import audit
+from ..dates import local_today
 from ..extensions import db
 from ..links import external_url
 from ..mail import send_email
@@ -26,6 +27,7 @@ from ..models import (
     new_session_token,
     utcnow,
 )
+from ..plan import standing
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -187,7 +189,8 @@ def setup_link() -> str:
 
 
 def set_categories(user: User, categories: Iterable[str], on: date | None = None) -> tuple[list, list]:
-    """Make the person's categories exactly these; new ones count from `on` (default today)."""
+    """Make the person's categories exactly these; new ones count from `on` (default: the
+    organisation's today)."""
     wanted = set(categories)
     current = {row.category: row for row in user.category_rows}
     added = sorted(wanted - current.keys())
@@ -195,7 +198,7 @@ def set_categories(user: User, categories: Iterable[str], on: date | None = None
     for name in removed:
         user.category_rows.remove(current[name])
     for name in added:
-        user.category_rows.append(UserCategory(category=name, added_on=on or date.today()))
+        user.category_rows.append(UserCategory(category=name, added_on=on or local_today()))
     return added, removed
 
 
@@ -212,6 +215,7 @@ def create_person(
     set_categories(user, categories, on=start_date)
     db.session.add(user)
     db.session.flush()
+    standing.refresh([user.id])
     return user
 
 
@@ -224,7 +228,7 @@ def create_first_admin(token: Token, *, name: str, email: str, password: str, ca
         name=name,
         email=email,
         categories=categories,
-        start_date=date.today(),
+        start_date=local_today(),
         permission=Permission.ADMIN,
     )
     set_password(user, password)

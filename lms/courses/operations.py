@@ -15,6 +15,7 @@ from ..dates import local_today
 from ..extensions import db
 from ..models import Completion, Course, CourseVersion, Lesson, LessonRead, Quiz, User
 from ..models.types import utcnow
+from ..plan import standing
 from ..plan.loader import current_plan
 from ..plan.status import add_months
 
@@ -248,6 +249,7 @@ def mark_read(user: User, course: Course, lesson: Lesson) -> Completion | None:
             course_version_id=version.id,
         )
         db.session.add(completion)
+        standing.refresh([user.id])
     db.session.commit()
     return completion
 

@@ -21,6 +21,7 @@ from .. import audit
 from ..dates import local_today
 from ..extensions import db
 from ..models import Attestation, Completion, Declaration, Evidence, EvidenceStatus, User, utcnow
+from ..plan import standing
 from ..plan.compliance import Item
 from ..plan.loader import current_plan
 from ..plan.status import Status
@@ -215,6 +216,7 @@ def attest(user: User, ref: str, confirmed: set[str], org_name: str, declaration
         )
     )
     audit.record("attestation.made", attestation, actor=user, ref=ref, hash=attestation.hash)
+    standing.refresh([user.id])
     db.session.commit()
     return attestation
 

@@ -28,6 +28,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..plan import standing
 from ..plan.loader import current_plan
 from .files import check_content, check_filename, read_limited
 
@@ -107,6 +108,7 @@ def upload_certificate(
         audit.record(
             "evidence.possibly_shared", evidence, actor=user, sha256=digest, other_evidence=[e.id for e in others]
         )
+    standing.refresh([user.id])
     db.session.commit()
     return evidence
 
@@ -225,6 +227,7 @@ def verify(evidence: Evidence, lead: User) -> Completion:
     )
     db.session.add(completion)
     audit.record("evidence.verified", evidence, actor=lead, ref=evidence.certificate_ref, person=evidence.user_id)
+    standing.refresh([evidence.user_id])
     db.session.commit()
     return completion
 
@@ -249,6 +252,7 @@ def reject(evidence: Evidence, lead: User, reason: str) -> None:
     audit.record(
         "evidence.rejected", evidence, actor=lead, ref=evidence.certificate_ref, person=evidence.user_id, reason=reason
     )
+    standing.refresh([evidence.user_id])
     db.session.commit()
 
 
@@ -267,6 +271,7 @@ def withdraw(evidence: Evidence, user: User) -> None:
         raise EvidenceError("This evidence has already been checked, so it cannot be withdrawn")
     db.session.refresh(evidence)
     audit.record("evidence.withdrawn", evidence, actor=user, ref=evidence.certificate_ref)
+    standing.refresh([evidence.user_id])
     db.session.commit()
 
 
@@ -334,6 +339,7 @@ def acknowledge_policy(user: User, course: Course, version_seen: str) -> PolicyA
         )
     )
     audit.record("policy.acknowledged", ack, actor=user, ref=version.policy_ref, version=version.policy_version)
+    standing.refresh([user.id])
     db.session.commit()
     return ack
 

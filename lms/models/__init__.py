@@ -32,6 +32,7 @@ from .people import (
 )
 from .quiz import QuizAttempt, QuizResponse, QuizReview
 from .records import ReminderLog
+from .standing import Standing
 from .system import AuditEvent, OrgSetting, OutboxMessage
 from .types import UTCDateTime, utcnow
 from .versioning import attach as _attach_versioning
@@ -69,6 +70,7 @@ __all__ = [
     "User",
     "UserCategory",
     "UserSession",
+    "Standing",
     "new_session_token",
     "UTCDateTime",
     "utcnow",

@@ -31,6 +31,7 @@ PERSON_TABLES: tuple[str, ...] = (
 NOT_SHOWN: dict[str, str] = {
     "token": "one-time links: never shown on the person's pages",
     "reminder_log": "when reminders were sent: shown to leads, not to the person",
+    "standing": "worked out from the person's other rows, whose changes move the version already",
     "user_session": "sign-ins: checked on every request, never shown on the person's pages",
 }
 

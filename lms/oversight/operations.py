@@ -1,19 +1,33 @@
-"""Compliance across the organisation: summaries, the matrix, the overdue list and the CSV."""
+"""Compliance across the organisation: summaries, the people grid, the overdue list and the
+CSV, each a query over everyone's stored standing (lms/plan/standing.py).
+
+Summaries are GROUP BY queries; the grid works out only the page shown; the overdue list and
+the CSV stream rows from one query each. The query count never depends on the number of
+people.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, and_, exists, func, select, true
+
 from ..csvexport import CsvWriter
-from ..models import CATEGORIES
-from ..plan.compliance import Facts, Item, Key, Person, items_for, load_facts, report_rows_for, statuses_for
+from ..extensions import db
+from ..models import CATEGORIES, User, UserCategory
+from ..plan import standing
+from ..plan.compliance import Key, Person, content_titles
 from ..plan.plan import Plan
-from ..plan.status import Status
+from ..plan.status import Result, Status
 
 CSV_HEADER = ["email", "name", "categories", "requirement", "kind", "status", "completed_on", "valid_until", "deadline"]
+
+_people = User.__table__
+_held = UserCategory.__table__
 
 
 @dataclass
@@ -31,6 +45,10 @@ class Filters:
         kind, ref = self.requirement.split(":", 1)
         return (kind, ref)
 
+    @property
+    def wanted_status(self) -> Status | None:
+        return Status(self.status) if self.status in Status.__members__.values() else None
+
 
 @dataclass
 class PersonRow:
@@ -46,69 +64,139 @@ class Overview:
     by_requirement: dict[Key, Counter] = field(default_factory=dict)
     by_category: dict[str, Counter] = field(default_factory=dict)
     people_count: int = 0
-    rows: list[PersonRow] = field(default_factory=list)  # after filters
 
 
-def overview(plan: Plan, today: date, filters: Filters) -> Overview:
-    """Statuses for every person (fixed number of queries), summarised, then filtered."""
-    facts = load_facts(today, include_inactive=filters.include_inactive)
-    wanted_key = filters.requirement_key
-    wanted_status = Status(filters.status) if filters.status in Status.__members__.values() else None
-    needle = filters.q.strip().lower()
-    result = Overview(today=today, columns=_columns(plan, facts))
-    result.by_requirement = {key: Counter() for key, _ in result.columns}
-    totals, by_requirement = result.totals, result.by_requirement
-    by_category = {c: Counter() for c in CATEGORIES}
-    for person in facts.people:
-        result.people_count += 1
-        pairs = statuses_for(plan, facts, person)
-        statuses = [status for _, status in pairs]
-        totals.update(statuses)
-        for key, status in pairs:
-            by_requirement[key][status] += 1
-        categories = person.categories
-        for category in categories:
-            by_category[category].update(statuses)
-        if filters.category and filters.category not in categories:
-            continue
-        if needle and needle not in person.name.lower() and needle not in person.email:
-            continue
-        by_key = dict(pairs)
-        if wanted_key is not None and wanted_key not in by_key:
-            continue
-        if wanted_status is not None:
-            looked_at = [by_key[wanted_key]] if wanted_key else statuses
-            if wanted_status not in looked_at:
-                continue
-        result.rows.append(PersonRow(person, by_key))
-    result.by_category = {c: counts for c, counts in by_category.items() if counts}
-    return result
+@dataclass(frozen=True)
+class ReportItem:
+    """One requirement of one person as a report shows it."""
 
-
-def _columns(plan: Plan, facts: Facts) -> list[tuple[Key, str]]:
-    return [(key, plan.title_of(key[0], key[1], facts.titles)) for key in plan.keys()]
+    kind: str
+    ref: str
+    title: str
+    status: Status
+    result: Result
 
 
 @dataclass(frozen=True)
 class OverdueEntry:
     person: Person
-    item: Item
+    item: ReportItem
     days: int
 
 
+class _Counted:
+    """The people a report covers, and their standing rows with a status on the day."""
+
+    def __init__(self, plan: Plan, today: date, include_inactive: bool):
+        self.table = standing.table_for(today, plan)
+        self.status = standing.status_on(self.table, today, plan.warning_days).label("status")
+        self.active = true() if include_inactive else _people.c.active.is_(True)
+        self.joined = self.table.join(_people, _people.c.id == self.table.c.user_id)
+
+
+def columns(plan: Plan) -> list[tuple[Key, str]]:
+    titles = content_titles()
+    return [(key, plan.title_of(key[0], key[1], titles)) for key in plan.keys()]
+
+
+def overview(plan: Plan, today: date, filters: Filters) -> Overview:
+    """Counts by status overall, per requirement and per category: three grouped queries."""
+    rows = _Counted(plan, today, filters.include_inactive)
+    result = Overview(today=today, columns=columns(plan))
+    result.by_requirement = {key: Counter() for key, _ in result.columns}
+    grouped = select(rows.status, func.count()).select_from(rows.joined).where(rows.active).group_by(rows.status)
+    for status, count in db.session.execute(grouped):
+        result.totals[Status(status)] = count
+    per_requirement = (
+        select(rows.table.c.kind, rows.table.c.ref, rows.status, func.count())
+        .select_from(rows.joined)
+        .where(rows.active)
+        .group_by(rows.table.c.kind, rows.table.c.ref, rows.status)
+    )
+    for kind, ref, status, count in db.session.execute(per_requirement):
+        if (kind, ref) in result.by_requirement:  # not a requirement the plan in force names
+            result.by_requirement[(kind, ref)][Status(status)] = count
+    per_category = (
+        select(_held.c.category, rows.status, func.count())
+        .select_from(rows.joined.join(_held, _held.c.user_id == rows.table.c.user_id))
+        .where(rows.active)
+        .group_by(_held.c.category, rows.status)
+    )
+    by_category: dict[str, Counter] = defaultdict(Counter)
+    for category, status, count in db.session.execute(per_category):
+        by_category[category][Status(status)] = count
+    result.by_category = {c: by_category[c] for c in CATEGORIES if c in by_category}
+    result.people_count = db.session.scalar(select(func.count()).select_from(_people).where(rows.active))
+    return result
+
+
+def people_query(plan: Plan, today: date, filters: Filters) -> Select:
+    """The people the grid lists, after the filters, by email."""
+    rows = _Counted(plan, today, filters.include_inactive)
+    q = select(_people.c.id).where(rows.active).order_by(_people.c.email)
+    if filters.category:
+        q = q.where(exists().where(_held.c.user_id == _people.c.id, _held.c.category == filters.category))
+    needle = filters.q.strip().lower()
+    if needle:
+        like = f"%{needle}%"
+        q = q.where(func.lower(_people.c.name).like(like) | _people.c.email.like(like))
+    key, wanted = filters.requirement_key, filters.wanted_status
+    if key is not None or wanted is not None:
+        conditions = [rows.table.c.user_id == _people.c.id]
+        if key is not None:
+            conditions += [rows.table.c.kind == key[0], rows.table.c.ref == key[1]]
+        if wanted is not None:
+            conditions.append(rows.status == wanted.value)
+        q = q.where(exists(select(rows.table.c.user_id).where(and_(*conditions))))
+    return q
+
+
+def grid_page(plan: Plan, today: date, filters: Filters, page: Pagination) -> list[PersonRow]:
+    """The rows of one page of the grid: those people, their categories and statuses."""
+    ids = list(page.items)
+    if not ids:
+        return []
+    rows = _Counted(plan, today, filters.include_inactive)
+    people = _people_by_id(ids)
+    statuses: dict[int, dict[Key, Status]] = defaultdict(dict)
+    q = select(rows.table.c.user_id, rows.table.c.kind, rows.table.c.ref, rows.status).where(rows.table.c.user_id.in_(ids))
+    for user_id, kind, ref, status in db.session.execute(q):
+        statuses[user_id][(kind, ref)] = Status(status)
+    return [PersonRow(people[i], statuses[i]) for i in ids]
+
+
+def _people_by_id(ids: list[int]) -> dict[int, Person]:
+    held: dict[int, list[tuple[str, date]]] = defaultdict(list)
+    for user_id, category, added_on in db.session.execute(
+        select(_held.c.user_id, _held.c.category, _held.c.added_on).where(_held.c.user_id.in_(ids))
+    ):
+        held[user_id].append((category, added_on))
+    q = select(_people.c.id, _people.c.name, _people.c.email, _people.c.start_date, _people.c.active).where(
+        _people.c.id.in_(ids)
+    )
+    return {r.id: Person(r.id, r.name, r.email, r.start_date, r.active, tuple(sorted(held[r.id]))) for r in db.session.execute(q)}
+
+
 def overdue(plan: Plan, today: date, include_inactive: bool = False) -> list[OverdueEntry]:
-    """Every overdue or expired item, the longest overdue first."""
-    facts = load_facts(today, include_inactive=include_inactive)
+    """Every overdue or expired item, the longest overdue first: one query for the items."""
+    rows = _Counted(plan, today, include_inactive)
+    t = rows.table.c
+    titles = dict(columns(plan))
+    q = (
+        select(t.user_id, t.kind, t.ref, t.deadline, t.completed_on, t.valid_until, rows.status)
+        .select_from(rows.joined)
+        .where(rows.active, rows.status.in_([Status.OVERDUE.value, Status.EXPIRED.value]))
+    )
+    found = db.session.execute(q).all()
+    people = _people_by_id(sorted({r.user_id for r in found}))
     entries = []
-    for person in facts.people:
-        # The kept lean statuses say who has anything to list; only they get full items.
-        if not any(status.needs_action for _, status in statuses_for(plan, facts, person)):
-            continue
-        for item in items_for(plan, facts, person):
-            if item.status is Status.OVERDUE:
-                entries.append(OverdueEntry(person, item, (today - item.result.deadline).days))
-            elif item.status is Status.EXPIRED:
-                entries.append(OverdueEntry(person, item, (today - item.result.valid_until).days))
+    for r in found:
+        status = Status(r.status)
+        since = r.deadline if status is Status.OVERDUE else r.valid_until
+        item = ReportItem(
+            r.kind, r.ref, titles.get((r.kind, r.ref), r.ref), status, Result(status, r.deadline, r.completed_on, r.valid_until)
+        )
+        entries.append(OverdueEntry(people[r.user_id], item, (today - since).days))
     entries.sort(key=lambda e: (-e.days, e.person.email, e.item.ref, e.item.kind))
     return entries
 
@@ -116,27 +204,31 @@ def overdue(plan: Plan, today: date, include_inactive: bool = False) -> list[Ove
 def csv_lines(plan: Plan, today: date, include_inactive: bool = False) -> Iterator[str]:
     """The compliance CSV, one row per person and requirement, sorted by email then requirement.
 
-    Yields text in chunks so a response can stream it; facts are loaded once for everyone.
-    """
-    facts = load_facts(today, include_inactive=include_inactive)
+    Streams from one query (a server-side cursor on PostgreSQL), in chunks of text."""
+    rows = _Counted(plan, today, include_inactive)
+    t = rows.table.c
+    categories: dict[int, list[str]] = defaultdict(list)
+    for user_id, category in db.session.execute(select(_held.c.user_id, _held.c.category).order_by(_held.c.category)):
+        categories[user_id].append(category)
+    q = (
+        select(_people.c.email, _people.c.name, t.user_id, t.ref, t.kind, rows.status, t.completed_on, t.valid_until, t.deadline)
+        .select_from(rows.joined)
+        .where(rows.active)
+        .order_by(_people.c.email, t.ref, t.kind)
+        .execution_options(yield_per=2000)
+    )
     writer = CsvWriter()
     writer.row(CSV_HEADER)
-    people = sorted(facts.people, key=lambda p: p.email)
-    # About 225,000 dates over a few thousand distinct days: each is written out once.
-    iso: dict[date | None, str] = {None: ""}
-
-    def text(day: date | None) -> str:
-        written = iso.get(day)
-        if written is None:
-            written = iso[day] = day.isoformat()
-        return written
-
-    for n, person in enumerate(people, start=1):
-        email, name, categories = person.email, person.name, ";".join(sorted(person.categories))
-        writer.rows(
-            [email, name, categories, ref, kind, status.value, text(completed_on), text(valid_until), text(deadline)]
-            for ref, kind, status, completed_on, valid_until, deadline in report_rows_for(plan, facts, person)
-        )
-        if n % 200 == 0:
+    joined: dict[int, str] = {}
+    for n, r in enumerate(db.session.execute(q), start=1):
+        cats = joined.get(r.user_id)
+        if cats is None:
+            cats = joined[r.user_id] = ";".join(categories.get(r.user_id, ()))
+        writer.row([r.email, r.name, cats, r.ref, r.kind, r.status, _iso(r.completed_on), _iso(r.valid_until), _iso(r.deadline)])
+        if n % 2000 == 0:
             yield writer.take()
     yield writer.take()
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""

@@ -10,8 +10,9 @@ from .. import csvexport
 from ..dates import local_today, parse_iso_date
 from ..extensions import db
 from ..models import CATEGORY_LABELS, Permission, User, UserCategory
-from ..pagination import paginate_list
+from ..pagination import paginate, paginate_list
 from ..permissions import requires
+from ..plan import standing
 from ..plan.compliance import content_titles
 from ..plan.loader import current_plan
 from ..plan.plan import PlanError
@@ -50,7 +51,8 @@ def show_dashboard():
     )
     today = _as_of()
     data = operations.overview(plan, today, filters)
-    page = paginate_list(data.rows, per_page=current_app.config["PAGE_SIZE"])
+    page = paginate(operations.people_query(plan, today, filters))
+    page.items = operations.grid_page(plan, today, filters, page)
     return render_template(
         "oversight/show_dashboard.html",
         form=form,
@@ -128,6 +130,7 @@ def show_plan():
         KIND_LABELS=KIND_LABELS,
         CATEGORY_LABELS=CATEGORY_LABELS,
         people_by_category=_people_by_category(),
+        plan_applied=standing.plan_is_applied(),
     )
 
 

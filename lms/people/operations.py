@@ -18,6 +18,7 @@ from .. import audit
 from ..auth import operations as accounts
 from ..extensions import db
 from ..models import Permission, Token, TokenPurpose, User, new_session_token, utcnow
+from ..plan import standing
 
 
 class NotAllowed(Exception):
@@ -119,6 +120,7 @@ def update_person(
         person.permission = permission.value
     if active is not None and active != person.active:
         _set_active(person, active)
+    standing.refresh([person.id])
     changes = changes_between(before, snapshot(person))
     if changes:
         audit.record("person.updated", person, actor=actor, email=person.email, source=source, changes=changes)
@@ -133,6 +135,7 @@ def _set_active(person: User, active: bool) -> None:
         person.deactivated_at = utcnow()
         person.session_token = new_session_token()  # signs them out everywhere
         _void_tokens(person)
+    standing.refresh([person.id])
 
 
 def _void_tokens(person: User, purposes: Iterable[TokenPurpose] = tuple(TokenPurpose)) -> None:

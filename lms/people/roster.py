@@ -40,6 +40,7 @@ from ..models import (
     new_session_token,
     utcnow,
 )
+from ..plan import standing
 from . import operations
 
 MAX_ROWS = 20_000  # people in one file: checked, previewed and written within a request's time
@@ -476,6 +477,7 @@ def _apply(result: RosterImport, actor: User | None, *, filename: str, invite: b
     if writes.admins_leaving:
         operations.check_admins_remain(writes.admins_leaving)
     outbox_ids = writes.write(invitations, summary)
+    standing.refresh(writes.created_ids | {change.person.id for change in result.updated + result.deactivated})
     db.session.commit()
     result.applied = True
     _deliver(outbox_ids)
@@ -498,6 +500,7 @@ class _Writes:
         self.leaving: list[int] = []  # people whose sessions and links end
         self.admins_leaving: list[int] = []
         self.audit: list[dict] = []
+        self.created_ids: set[int] = set()  # filled in by `write`
 
     def create(self, change: Change) -> None:
         row = change.row
@@ -604,6 +607,7 @@ class _Writes:
                 {**i.audit, "target_type": "user", "target_id": str(ids[i.email])} for i in invitations
             ]
         db.session.execute(insert(AuditEvent.__table__), [*audit_rows, summary])
+        self.created_ids = set(ids.values())
         return outbox_ids
 
 

@@ -1,7 +1,8 @@
 """Load the facts for many people in a fixed number of queries, then apply the status rule.
 
-Nothing here runs a query per person: the dashboard, the CSV and the reminders for 10,000
-people cost the same handful of queries as for ten.
+Nothing here runs a query per person. Reports read the stored standing instead
+(lms/plan/standing.py); this is what standing is worked out from, and what a person's own
+pages and a report for a past date use.
 """
 
 from __future__ import annotations
@@ -9,22 +10,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from functools import wraps
+from datetime import date
 
-from sqlalchemy import String, func, select
+from sqlalchemy import String, select
 
 from ..extensions import db
 from ..models import CATEGORY_LABELS, User, UserCategory
 from ..models.content import Completion
-from . import ledger_cache
 from .content_cache import content_snapshot
-from .ledger_cache import Ledger
 from .plan import Plan, Terms
 from .status import Result, Status, evaluate_latest
 
 Key = tuple[str, str]  # (kind, ref)
-_NEVER_LAPSES = (Status.COMPLETE, None)
 
 # Other modules add where pending evidence comes from (certificates awaiting verification):
 # each source is called with the date and the people wanted (None: everyone) and returns
@@ -70,34 +67,10 @@ class Facts:
     today: date
     people: list[Person]
     latest: dict[tuple[int, str, str], date] = field(default_factory=dict)
-    pending: set[tuple[int, str, str]] | frozenset[tuple[int, str, str]] = field(default_factory=set)
+    pending: set[tuple[int, str, str]] = field(default_factory=set)
     titles: dict[Key, str] = field(default_factory=dict)
     policy_effective: dict[str, date] = field(default_factory=dict)
     _resolved: dict[Key, str] | None = None
-    # The kept ledger's store of per-person results (lms/plan/ledger_cache.py), when the
-    # facts came from one.
-    worked_out: dict[tuple[str, int], tuple] | None = None
-    # (latest completion, renew_months, warning_days) -> (status, valid until), for the lean
-    # paths: the ledger holds a few thousand distinct days, the dashboard asks about 200,000
-    # items.
-    _renewals: dict[tuple[date, int, int], tuple[Status, date]] = field(default_factory=dict)
-
-    def status_when_done(
-        self, fact: tuple[int, str, str], done: date, months: int | None, warning: int
-    ) -> tuple[Status, date | None]:
-        """The status and expiry of an item last completed on `done`: the rule of
-        `evaluate_latest` for a completed item, with a renewal's status worked out once per
-        distinct day (pending evidence only matters once it has expired)."""
-        if months is None:
-            return _NEVER_LAPSES
-        memo = (done, months, warning)
-        known = self._renewals.get(memo)
-        if known is None:
-            result = evaluate_latest(done, 0, months, done, False, self.today, warning)
-            known = self._renewals[memo] = (result.status, result.valid_until)
-        if known[0] is Status.EXPIRED and fact in self.pending:
-            return Status.PENDING, known[1]
-        return known
 
     def resolved_titles(self, plan: Plan) -> dict[Key, str]:
         """The title shown for each item of the plan, worked out once per report."""
@@ -106,59 +79,30 @@ class Facts:
         return self._resolved
 
 
+# Above this many people, reading the whole tables and skipping the others is cheaper than
+# a long `IN` list.
+_WHOLE_READ = 500
+
+
 def load_facts(
     today: date,
     *,
     include_inactive: bool = False,
     user_ids: Iterable[int] | None = None,
-    search: str | None = None,
 ) -> Facts:
-    """Everything the status rule needs for the chosen people, in a fixed number of queries.
-
-    The people are read every time; their categories, completions and pending evidence come
-    from the process's kept ledger (lms/plan/ledger_cache.py) where their data version has
-    not moved, and are read again, in three queries, for the rest. The returned facts share
-    the kept ledger's dicts: nothing may change them."""
-    people_q = select(User.id, User.name, User.email, User.start_date, User.active, User.data_version)
-    people_q = people_q.order_by(User.email)
+    """Everything the status rule needs for the chosen people, in a fixed number of queries:
+    the people, their categories, their latest completions and the evidence awaiting a lead."""
+    people_q = select(User.id, User.name, User.email, User.start_date, User.active).order_by(User.email)
     if not include_inactive:
         people_q = people_q.where(User.active.is_(True))
     if user_ids is not None:
         people_q = people_q.where(User.id.in_(list(user_ids)))
-    if search:
-        like = f"%{search.strip().lower()}%"
-        people_q = people_q.where(func.lower(User.name).like(like) | User.email.like(like))
-    # Core execution (no ORM row objects): these run over every person on each dashboard view.
+    # Core execution (no ORM row objects): a bulk refresh reads every person.
     conn = db.session.connection()
-    rows = conn.execute(people_q).all()  # first: the versions are read before the rows they cover
-    snapshot = content_snapshot()
-    kept_as = (snapshot.stamp, today)  # the stamp the snapshot was read under, not a second read
-    ledger = ledger_cache.kept(kept_as)
-    stale = ledger.stale((r.id, r.data_version) for r in rows)
-    if stale:
-        ledger = ledger.replaced(_read_ledger(conn, today, stale, snapshot.policies))
-        ledger_cache.keep(kept_as, ledger)
-    held = ledger.held
-    return Facts(
-        today=today,
-        people=[Person(r.id, r.name, r.email, r.start_date, r.active, held.get(r.id, ())) for r in rows],
-        latest=ledger.latest,
-        pending=ledger.pending,
-        titles=snapshot.titles,
-        policy_effective={ref: effective for ref, (_, effective) in snapshot.policies.items()},
-        worked_out=ledger.worked_out,
-    )
-
-
-# Above this many people to read again, reading the whole tables and skipping the others is
-# cheaper than a long `IN` list.
-_WHOLE_READ = 500
-
-
-def _read_ledger(conn, today: date, versions: dict[int, int], policies: dict[str, tuple[str, date]]) -> Ledger:
-    """The categories, latest completions and pending evidence of the people in `versions`."""
-    chosen = versions.keys()
-    narrowed = len(versions) <= _WHOLE_READ
+    rows = conn.execute(people_q).all()
+    chosen = {r.id for r in rows}
+    narrowed = len(chosen) <= _WHOLE_READ
+    content = content_snapshot()
     as_date = _date_reader()
 
     held: dict[int, list[tuple[str, date]]] = defaultdict(list)
@@ -169,10 +113,9 @@ def _read_ledger(conn, today: date, versions: dict[int, int], policies: dict[str
         if user_id in chosen:
             held[user_id].append((category, added_on))
 
-    # The latest completion of each (person, kind, ref) on or before today, kept in Python:
-    # one pass over the ledger is cheaper than GROUP BY here, and dates are read as text
-    # on SQLite (one parse per distinct day).
-    current_policy = {ref: version for ref, (version, _) in policies.items()}
+    # The latest completion of each (person, kind, ref) on or before today; only an
+    # acknowledgement of a policy's current version counts.
+    current_policy = {ref: version for ref, (version, _) in content.policies.items()}
     latest: dict[tuple[int, str, str], date] = {}
     done_q = select(
         Completion.user_id,
@@ -186,23 +129,20 @@ def _read_ledger(conn, today: date, versions: dict[int, int], policies: dict[str
     for user_id, kind, ref, on, version in conn.execute(done_q):
         if user_id not in chosen:
             continue
-        # Only an acknowledgement of the current version of a policy counts.
         if kind == "policy" and current_policy.get(ref) != version:
             continue
         key = (user_id, kind, ref)
         day = as_date(on)
         if key not in latest or day > latest[key]:
             latest[key] = day
-    keys: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
-    for key in latest:
-        keys[key[0]].append(key)
 
-    return Ledger(
-        versions=dict(versions),
-        held={person: tuple(sorted(held.get(person, ()))) for person in chosen},
+    return Facts(
+        today=today,
+        people=[Person(r.id, r.name, r.email, r.start_date, r.active, tuple(sorted(held.get(r.id, ())))) for r in rows],
         latest=latest,
-        pending=frozenset(_pending(today, list(chosen) if narrowed else None, set(chosen))),
-        keys={person: tuple(keys.get(person, ())) for person in chosen},
+        pending=_pending(today, list(chosen) if narrowed else None, chosen),
+        titles=content.titles,
+        policy_effective={ref: effective for ref, (_, effective) in content.policies.items()},
     )
 
 
@@ -296,88 +236,6 @@ def items_for(plan: Plan, facts: Facts, person: Person) -> list[Item]:
             Item(kind, ref, terms.title or titles[terms.key], terms.due_days, terms.renew_months, applies, result, terms.key, result.status)
         )
     return items
-
-
-def _kept_per_person(work: Callable[[Plan, Facts, Person], tuple]) -> Callable[[Plan, Facts, Person], tuple]:
-    """Keep `work`'s answer for a person in the kept ledger they were read into, for the same
-    plan: it depends on nothing else (the ledger is kept per day and content), and the next
-    report over everyone then works out again only the people whose records changed."""
-    what = work.__name__
-
-    @wraps(work)
-    def kept(plan: Plan, facts: Facts, person: Person) -> tuple:
-        store = facts.worked_out
-        if store is None:
-            return work(plan, facts, person)
-        known = store.get((what, person.id))
-        if known is not None and known[0] is plan:
-            return known[1]
-        answer = work(plan, facts, person)
-        store[(what, person.id)] = (plan, answer)
-        return answer
-
-    return kept
-
-
-@_kept_per_person
-def statuses_for(plan: Plan, facts: Facts, person: Person) -> tuple[tuple[Key, Status], ...]:
-    """Only the status of each requirement: what summaries and the matrix need, built lean
-    because the dashboard works it out for everyone on every view. The same rule as
-    `evaluate_latest` (a property test holds them equal), in the order that needs least:
-    a completed item needs no deadline, and a renewal's status depends only on the day of
-    the latest completion, so it is worked out once per distinct day."""
-    held = dict(person.held)
-    today, warning, latest, pending = facts.today, plan.warning_days, facts.latest, facts.pending
-    when_done = facts.status_when_done
-    pid = person.id
-    out = []
-    for terms in plan.terms_for(frozenset(held)):
-        fact = (pid, terms.kind, terms.ref)
-        done = latest.get(fact)
-        if done is not None:
-            status = when_done(fact, done, terms.renew_months, warning)[0]
-        elif fact in pending:
-            status = Status.PENDING
-        else:
-            applies = _applies_from(terms, held, facts)
-            status = Status.DUE if (today - applies).days <= terms.due_days else Status.OVERDUE
-        out.append((terms.key, status))
-    return tuple(out)
-
-
-ReportRow = tuple[str, str, Status, date | None, date | None, date]
-"""(ref, kind, status, completed on, valid until, deadline) of one requirement of one person."""
-
-
-@_kept_per_person
-def report_rows_for(plan: Plan, facts: Facts, person: Person) -> tuple[ReportRow, ...]:
-    """Each requirement's status and dates, sorted by ref then kind, for the CSV: the same
-    values as `items_for` (a property test holds them equal) without the objects the pages
-    need, because the export works them out for everyone at once."""
-    held = dict(person.held)
-    today, warning, latest, pending = facts.today, plan.warning_days, facts.latest, facts.pending
-    when_done = facts.status_when_done
-    pid = person.id
-    rows = []
-    for terms in plan.terms_for(frozenset(held)):
-        kind, ref = terms.kind, terms.ref
-        deadline = _applies_from(terms, held, facts) + timedelta(days=terms.due_days)
-        fact = (pid, kind, ref)
-        done = latest.get(fact)
-        valid_until = None
-        if done is not None:
-            status, valid_until = when_done(fact, done, terms.renew_months, warning)
-        elif fact in pending:
-            status = Status.PENDING
-        else:
-            status = Status.DUE if today <= deadline else Status.OVERDUE
-        rows.append((ref, kind, status, done, valid_until, deadline))
-    rows.sort(key=_by_ref_then_kind)
-    return tuple(rows)
-
-
-def _by_ref_then_kind(row: ReportRow) -> tuple[str, str]:
-    return (row[0], row[1])
 
 
 def _applies_from(terms: Terms, held: dict[str, date], facts: Facts) -> date:

@@ -1,14 +1,9 @@
 """What the requirements engine needs to know about the content (titles, current policy
-versions, which course holds a policy, quiz ids), read once per content change.
-
-Every page that shows training statuses needs this; it only changes when `lms sync-content`
-stores a new version or archives a pack. So each process keeps one snapshot and checks a
-single cheap "has the content changed" query per use instead of re-reading it all.
+versions, which course holds a policy, quiz ids): two small queries, read once per request.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import date
 
@@ -28,11 +23,6 @@ class ContentSnapshot:
     policies: dict[str, tuple[str, date]]  # ref -> (current version label, effective date)
     policy_courses: dict[str, str]  # policy ref -> the course slug that carries it
     quiz_ids: dict[str, int]  # active quizzes by slug
-    stamp: tuple = ()  # the content stamp read before this snapshot (it may be newer, never older)
-
-
-_lock = threading.Lock()
-_cached: dict[tuple[str, tuple], ContentSnapshot] = {}
 
 
 def stamp_columns() -> list:
@@ -61,23 +51,16 @@ def content_stamp() -> tuple:
 
 
 def content_snapshot() -> ContentSnapshot:
-    """The snapshot, checked for changes once per request (or per call outside one)."""
+    """The content's facts, read once per request (or per call outside one)."""
     if has_request_context() and "content_snapshot" in g:
         return g.content_snapshot
-    stamp = content_stamp()
-    key = (str(db.engine.url), stamp)
-    snapshot = _cached.get(key)
-    if snapshot is None:
-        snapshot = _load(stamp)
-        with _lock:
-            _cached.clear()
-            _cached[key] = snapshot
+    snapshot = _load()
     if has_request_context():
         g.content_snapshot = snapshot
     return snapshot
 
 
-def _load(stamp: tuple) -> ContentSnapshot:
+def _load() -> ContentSnapshot:
     titles: dict[Key, str] = {}
     policies: dict[str, tuple[str, date]] = {}
     policy_courses: dict[str, str] = {}
@@ -104,4 +87,4 @@ def _load(stamp: tuple) -> ContentSnapshot:
         titles[("quiz", slug)] = title
         if not archived:
             quiz_ids[slug] = quiz_id
-    return ContentSnapshot(titles, policies, policy_courses, quiz_ids, stamp)
+    return ContentSnapshot(titles, policies, policy_courses, quiz_ids)

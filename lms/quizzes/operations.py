@@ -39,6 +39,7 @@ from ..models.quiz import (
     REVIEW_NEVER,
     SUBMITTED,
 )
+from ..plan.standing import refresh as refresh_standing
 
 _random = random.SystemRandom()
 
@@ -360,6 +361,7 @@ def submit(attempt: QuizAttempt, questions: list[QuizQuestion], answers: dict[in
             attempt_id=attempt.id,
         )
         db.session.add(completion)
+        refresh_standing([attempt.user_id])
     db.session.commit()
     db.session.expire(attempt)
     return Submitted(attempt, completion)

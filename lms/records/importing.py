@@ -24,6 +24,7 @@ from ..auth.operations import normalise_email
 from ..extensions import db
 from ..models import Permission, User
 from ..models.content import Completion
+from ..plan import standing
 from ..plan.plan import Plan
 
 IMPORTABLE = ("course", "quiz", "certificate")
@@ -213,5 +214,6 @@ def import_records(data: bytes, plan: Plan, today: date, *, actor: User | None, 
             unchanged=len(result.unchanged),
             rows=[[r.email, r.kind, r.ref, r.completed_on.isoformat()] for r in result.new[:1000]],
         )
+    standing.refresh({row.user_id for row in result.new}, plan)
     db.session.commit()
     return result
