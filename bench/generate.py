@@ -163,6 +163,14 @@ def generate(app, people: int, attempts: int, seed: int = 7) -> dict[str, float]
         timings["evidence"] = generate_evidence(rng, users)
         db.session.commit()
         timings["evidence_s"] = time.perf_counter() - started
+
+        # Everyone's standing, as `lms init` works it out for a plan not yet applied.
+        from lms.plan import standing
+
+        started = time.perf_counter()
+        standing.apply_plan()
+        db.session.commit()
+        timings["standing_s"] = time.perf_counter() - started
         if db.engine.dialect.name == "postgresql":
             # Rows were written with explicit ids: move each sequence past them.
             for table in ("user", "quiz_attempt"):

@@ -74,7 +74,7 @@ def sign_in(base: str, email: str, password: str) -> str:
     return cookies
 
 
-def wrk(url: str, seconds: int, paths: list[str], cookie: str | None) -> float:
+def wrk(url: str, seconds: int, paths: list[str], cookie: str | None, headers: dict[str, str] | None = None) -> float:
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is missing: apt-get install wrk")
     script = ROOT / "bench" / "out" / "paths.lua"
@@ -87,6 +87,8 @@ def wrk(url: str, seconds: int, paths: list[str], cookie: str | None) -> float:
     cmd = ["wrk", "-t", "2", "-c", "8", "-d", f"{seconds}s", "-s", str(script)]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
+    for name, value in (headers or {}).items():
+        cmd += ["-H", f"{name}: {value}"]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
@@ -94,8 +96,10 @@ def wrk(url: str, seconds: int, paths: list[str], cookie: str | None) -> float:
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
-def learner_paths(app) -> list[str]:
-    """My training, a lesson and a quiz page of the shipped content."""
+def learner_pages(app) -> dict[str, str]:
+    """My training, a course, a lesson and a quiz page of the shipped content."""
+    from flask import url_for
+
     from lms.models.content import Course, CourseVersion, Lesson
 
     with app.app_context():
@@ -103,43 +107,82 @@ def learner_paths(app) -> list[str]:
         lesson = db.session.scalar(
             select(Lesson).join(CourseVersion).where(CourseVersion.id == course.current_version_id, Lesson.position == 2)
         )
-        paths = ["/", f"/courses/{course.slug}/lessons/{lesson.slug}"]
-        quiz_page = quiz_path(app)
-        if quiz_page:
-            paths.append(quiz_page)
-    return paths
-
-
-def quiz_path(app) -> str | None:
-    """The quiz page, once the quiz engine serves one."""
-    endpoint = "quizzes.show_quiz"
-    if endpoint not in app.view_functions:
-        return None
     with app.test_request_context():
-        from flask import url_for
+        return {
+            "my_training": "/",
+            "course": url_for("courses.show_course", slug=course.slug),
+            "lesson": url_for("courses.show_lesson", slug=course.slug, lesson_slug=lesson.slug),
+            "quiz": url_for("quizzes.show_quiz", slug="prevent-awareness"),
+        }
 
-        return url_for(endpoint, slug="prevent-awareness")
+
+def etag_of(base: str, path: str, cookie: str) -> str:
+    request = urllib.request.Request(f"{base}{path}", headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        tag = response.headers.get("ETag")
+    assert tag, f"{path} carries no ETag"
+    return tag
 
 
-def measure_learner_rps(app, url: str, out: Path, seconds: int, figure) -> tuple[float, float]:
-    """learner_rps (the kept-page cache on, as shipped) against a bare Flask route. Returns
-    the same learner load with the cache off, and the bare rate, for figures printed later."""
+def measure_learner_rps(app, url: str, out: Path, seconds: int, figure) -> None:
+    """Each learner page drawn in full, then revalidated with If-None-Match (304), against a
+    bare Flask route in the same run; the lowest ratio of the four is the figure."""
     env = {"LMS_DATABASE_URL": url, "LMS_INSTANCE_PATH": str(out / "instance")}
-    paths = learner_paths(app)
-    rates = {}
-    for label, cache_mb in (("cached", "32"), ("uncached", "0")):
-        with Gunicorn("lms:create_app()", {**env, "LMS_PAGE_CACHE_MB": cache_mb}) as server:
-            cookie = sign_in(server.url, LEARNER_EMAIL, BENCH_PASSWORD)
-            wrk(server.url, 2, paths, cookie)  # warm up
-            rates[label] = wrk(server.url, seconds, paths, cookie)
+    pages = learner_pages(app)
     with Gunicorn("bench.bare:app", {}) as server:
         wrk(server.url, 2, ["/"], None)
         bare = wrk(server.url, seconds, ["/"], None)
-    figure("learner_rps", rates["cached"])
+    first, repeat = {}, {}
+    with Gunicorn("lms:create_app()", env) as server:
+        cookie = sign_in(server.url, LEARNER_EMAIL, BENCH_PASSWORD)
+        for name, path in pages.items():
+            wrk(server.url, 1, [path], cookie)  # warm up
+            first[name] = wrk(server.url, seconds, [path], cookie)
+            tag = etag_of(server.url, path, cookie)
+            repeat[name] = wrk(server.url, seconds, [path], cookie, {"If-None-Match": tag})
     figure("bare_flask_rps", bare)
-    figure("learner_rps_ratio", rates["cached"] / bare)
-    figure("_learner_paths", " ".join(paths))
-    return rates["uncached"], bare
+    for name in pages:
+        figure(f"learner_first_rps_{name}", first[name])
+        figure(f"learner_repeat_rps_{name}", repeat[name])
+    figure("learner_first_rps_ratio", min(first.values()) / bare)
+    figure("learner_repeat_rps_ratio", min(repeat.values()) / bare)
+
+
+def lead_cookie(app) -> str:
+    """A lead's signed-in session cookie, made without a request (so a fresh server's first
+    request can be the report itself)."""
+    from lms.auth.operations import open_session
+    from lms.models import User
+
+    from .generate import LEAD_EMAIL
+
+    with app.app_context():
+        lead = db.session.scalar(select(User).where(User.email == LEAD_EMAIL))
+        key = open_session(lead, "127.0.0.1", "bench")
+        db.session.commit()
+    serializer = app.session_interface.get_signing_serializer(app)
+    return "session=" + serializer.dumps({"_user_id": key, "_fresh": True})
+
+
+def measure_cold_reports(app, url: str, out: Path, figure) -> None:
+    """dashboard_cold_s and csv_export_cold_s: the first request after /healthz to a freshly
+    started server, median of three fresh starts each."""
+    import statistics
+
+    env = {"LMS_DATABASE_URL": url, "LMS_INSTANCE_PATH": str(out / "instance")}
+    cookie = lead_cookie(app)
+    for name, path in (("dashboard_cold_s", "/dashboard"), ("csv_export_cold_s", "/dashboard/compliance.csv")):
+        times = []
+        for _ in range(3):
+            with Gunicorn("lms:create_app()", env) as server:
+                urllib.request.urlopen(f"{server.url}/healthz", timeout=30).read()
+                request = urllib.request.Request(f"{server.url}{path}", headers={"Cookie": cookie})
+                started = time.perf_counter()
+                with urllib.request.urlopen(request, timeout=120) as response:
+                    assert response.status == 200
+                    response.read()
+                times.append(time.perf_counter() - started)
+        figure(name, statistics.median(times))
 
 
 # -- quiz submissions ---------------------------------------------------------------------

@@ -2,10 +2,10 @@
 
 Server times are measured inside the process around the WSGI call (no network), as the
 median of several runs. The dashboard and the CSV are timed as a lead sees them on a running
-server while people train: 20 people's records change before each run, so the process's kept
-ledger reads those again; the same reports with the ledger emptied (the first view after a
-restart) are printed after the required figures as `*_cold_s`. Requests per second come from
-wrk against gunicorn (2 workers, 8 connections, on 127.0.0.1, for a fixed number of seconds).
+server while people train: 20 people's records change before each run. `*_cold_s` is the
+first such request to a freshly started gunicorn after /healthz, the median of three starts.
+Requests per second come from wrk against gunicorn (2 workers, 8 connections, on 127.0.0.1,
+for a fixed number of seconds).
 """
 
 from __future__ import annotations
@@ -116,13 +116,12 @@ def timed_while_training(app, client, url: str, runs: int) -> float:
     return statistics.median(times)
 
 
-def measure_oversight(app) -> dict[str, float]:
+def measure_oversight(app) -> None:
     client = signed_in_client(app, LEAD_EMAIL)
     client.get("/dashboard")  # warm: plan file, templates, caches
     figure("dashboard_s", timed_while_training(app, client, "/dashboard", 5))
     figure("csv_export_s", timed_while_training(app, client, "/dashboard/compliance.csv", 3))
     figure("csv_export_peak_mb", csv_peak_mb(app, client, "/dashboard/compliance.csv"))
-    return {}
 
 
 def existing(app) -> dict[str, int]:
@@ -163,25 +162,21 @@ def main() -> None:
             print(f"# {done}: {made}", flush=True)
     figure("people", args.people)
     figure("attempts", made.get("attempts", 0))
-    extra = measure_oversight(app)
+    measure_oversight(app)
     from bench.auth import measure_forgot_password
 
     measure_forgot_password(app, figure)
     figure("queries_dashboard_1000", counts.get(1000, "not measured (--reuse on PostgreSQL)"))
     figure(f"queries_dashboard_{args.people}", counts[args.people])
 
-    from bench.load import measure_learner_rps, measure_submissions
+    from bench.load import measure_cold_reports, measure_learner_rps, measure_submissions
 
-    uncached, bare = measure_learner_rps(app, url, args.out, args.seconds, figure)
+    measure_cold_reports(app, url, args.out, figure)
+    measure_learner_rps(app, url, args.out, args.seconds, figure)
     measure_submissions(app, url, args.out, figure)
     from bench.roster import measure_roster_import
 
     measure_roster_import(args.out, figure)  # on SQLite, its own file, whichever database the rest uses
-    # More figures, after the required ones.
-    figure("learner_rps_uncached", uncached)
-    figure("learner_rps_ratio_uncached", uncached / bare)
-    for name, value in extra.items():
-        figure(name, value)
 
 
 if __name__ == "__main__":

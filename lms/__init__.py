@@ -70,10 +70,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import pagecache, security
+    from . import revalidation, security
 
     security.init_app(app)
-    pagecache.init_app(app)
+    revalidation.init_app(app)
 
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp

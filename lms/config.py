@@ -52,7 +52,6 @@ SETTINGS: list[Setting] = [
     Setting("MAX_UPLOAD_MB", 10, "Largest evidence upload, in megabytes"),
     Setting("UPLOADS_PER_HOUR", 20, "Evidence files one person may upload in an hour"),
     Setting("UPLOAD_QUOTA_MB", 100, "Evidence one person may have stored, in megabytes (withdrawn and rejected files count until deleted)"),
-    Setting("PAGE_CACHE_MB", 32, "Memory each app process may use to keep learners' rendered pages (0 turns the cache off)"),
 ]
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}

@@ -12,7 +12,7 @@ from lms.models import Permission
 
 from .conftest import make_test_app
 from .factories import make_user
-from .test_page_cache import assert_person_triggers
+from .test_revalidation import assert_person_triggers
 
 
 def _empty(app):

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, render_template
 from sqlalchemy import Select, exists, select, update
+from sqlalchemy.orm import lazyload
 
 from .. import audit
 from ..dates import local_today
@@ -108,6 +109,7 @@ def session_query(key: str) -> Select:
     while the session is open, the person active and their password unchanged since."""
     return (
         select(User, UserSession.id)
+        .options(lazyload(User.category_rows))  # read when a page needs them, not to check a session
         .join(UserSession, UserSession.user_id == User.id)
         .where(
             UserSession.key_hash == key_digest(key),

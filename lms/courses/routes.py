@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import CourseImage, Permission
-from ..pagecache import cached_page
 from ..permissions import requires
+from ..revalidation import revalidated
 from . import bp, operations
 from .forms import MarkReadForm
 
@@ -28,6 +28,7 @@ def list_courses():
 
 @bp.route("/courses/<slug>")
 @requires(Permission.LEARNER)
+@revalidated
 def show_course(slug: str):
     course = operations.active_course(slug)
     progress = operations.course_progress(current_user, course)
@@ -41,8 +42,8 @@ def show_course(slug: str):
 
 
 @bp.route("/courses/<slug>/lessons/<lesson_slug>")
-@cached_page
 @requires(Permission.LEARNER)
+@revalidated
 def show_lesson(slug: str, lesson_slug: str):
     course = operations.active_course(slug)
     lesson = operations.current_lesson(course, lesson_slug)

@@ -10,13 +10,13 @@ from .. import org
 from ..dates import local_today
 from ..extensions import db
 from ..models import Permission
-from ..pagecache import cached_page
 from ..permissions import public, requires
 from ..plan.actions import next_actions
 from ..plan.loader import current_plan
 from ..plan.status import STATUS_ORDER
 from ..plan.transcript import transcript
 from ..plan.views import KIND_LABELS, TAG, date_phrase
+from ..revalidation import revalidated
 from . import (
     actions,  # noqa: F401  (registers the next actions of courses, policies, certificates)
     bp,
@@ -26,8 +26,8 @@ URGENCY = {s: i for i, s in enumerate(STATUS_ORDER)}
 
 
 @bp.route("/")
-@cached_page
 @requires(Permission.LEARNER)
+@revalidated
 def home():
     plan = current_plan()
     today = local_today()

@@ -7,7 +7,7 @@ import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import FetchedValue, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -88,8 +88,11 @@ class User(UserMixin, db.Model):
     # Set when a leaver's personal details were erased after the retention period.
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Moved on by the database whenever a row of this person's that their pages show changes
-    # (lms/models/versioning.py); part of the key of their cached pages (lms/pagecache.py).
-    data_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # (lms/models/versioning.py); part of their pages' ETags (lms/revalidation.py). The ORM
+    # reads it back rather than keep its own copy, since the database moves it.
+    data_version: Mapped[int] = mapped_column(
+        default=0, server_default="0", server_onupdate=FetchedValue()
+    )
 
     category_rows: Mapped[list[UserCategory]] = relationship(
         back_populates="user",

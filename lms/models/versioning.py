@@ -2,12 +2,12 @@
 whenever one of their rows that their own pages show is added, changed or removed.
 
 Triggers do it, not application code, so no path can forget: the ORM, bulk `UPDATE`s,
-`lms import-records`, another app server or a hand-run SQL fix all move it. The rendered
-page cache (lms/pagecache.py) keys each person's pages by this counter, which is how a page
-kept in one app process notices a change made through another.
+`lms import-records`, another app server or a hand-run SQL fix all move it. The ETag of
+each person's pages (lms/revalidation.py) includes this counter, which is how a browser's
+copy of a page is known to be out of date whichever server made the change.
 
-The user row's own columns (name, permission, start date...) are not counted here: the
-cache reads them with the counter and keys by them too.
+The user row's own columns (name, permission, start date...) are not counted here: the ETag
+includes them beside the counter.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from flask import current_app
 from .. import audit
 from ..config import PROJECT_ROOT
 from ..extensions import db
+from ..models import OrgSetting
 from .errors import PackError, PackInvalid, display_path
 from .registry import BasePackKind, ContentRoot, LoadedPack, SyncChanges, load_plugins
 
@@ -84,6 +85,16 @@ def check_content() -> list[PackError]:
     return load_content().errors
 
 
+CONTENT_REVISION_KEY = "content.revision"
+
+
+def _move_content_revision() -> None:
+    """One counter every change of content moves: learner pages' ETags include it."""
+    row = db.session.get(OrgSetting, CONTENT_REVISION_KEY) or OrgSetting(key=CONTENT_REVISION_KEY, value="0")
+    row.value = str(int(row.value or "0") + 1)
+    db.session.add(row)
+
+
 def sync_content() -> dict[str, SyncChanges]:
     """Store every pack's current version, archive the packs that are gone, in one commit.
 
@@ -103,6 +114,7 @@ def sync_content() -> dict[str, SyncChanges]:
         }
         if changed:
             audit.record("content.sync", **changed)
+            _move_content_revision()
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import g, has_request_context
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..extensions import db
-from ..models import AuditEvent
 from ..models.content import Course, CourseVersion, Quiz, QuizVersion
 
 Key = tuple[str, str]
@@ -23,31 +22,6 @@ class ContentSnapshot:
     policies: dict[str, tuple[str, date]]  # ref -> (current version label, effective date)
     policy_courses: dict[str, str]  # policy ref -> the course slug that carries it
     quiz_ids: dict[str, int]  # active quizzes by slug
-
-
-def stamp_columns() -> list:
-    """The content's stamp, as columns to select: it changes whenever a sync adds a version,
-    switches one back, or archives a pack. (lms/pagecache.py reads it in its own query.)"""
-    return [
-        select(func.max(CourseVersion.id)).scalar_subquery(),
-        select(func.max(QuizVersion.id)).scalar_subquery(),
-        select(func.max(AuditEvent.id)).where(AuditEvent.action == "content.sync").scalar_subquery(),
-        select(func.count()).select_from(Course).where(Course.archived.is_(False)).scalar_subquery(),
-        select(func.count()).select_from(Quiz).where(Quiz.archived.is_(False)).scalar_subquery(),
-    ]
-
-
-_STAMP_QUERY = select(*stamp_columns())
-
-
-def content_stamp() -> tuple:
-    """The stamp, read once per request (or per call outside one)."""
-    if has_request_context() and "content_stamp" in g:
-        return g.content_stamp
-    stamp = tuple(db.session.execute(_STAMP_QUERY).one())
-    if has_request_context():
-        g.content_stamp = stamp
-    return stamp
 
 
 def content_snapshot() -> ContentSnapshot:

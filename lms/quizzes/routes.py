@@ -23,9 +23,9 @@ from .. import csvexport
 from ..dates import local_today
 from ..extensions import db
 from ..models import Permission, Quiz
-from ..pagecache import cached_page
 from ..pagination import MAX_PER_PAGE, requested_page
 from ..permissions import requires
+from ..revalidation import revalidated
 from . import bp, operations
 from .forms import AnswerForm, StartForm
 
@@ -35,8 +35,8 @@ def _refused(error: operations.SubmissionRefused, slug: str):
 
 
 @bp.route("/quizzes/<slug>")
-@cached_page
 @requires(Permission.LEARNER)
+@revalidated
 def show_quiz(slug: str):
     quiz = operations.active_quiz(slug)
     return render_template(
