@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 
-def local_today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+def local_today(zone: str | None = None) -> date:
+    """The organisation's today, in its time zone (LMS_TIMEZONE, or `zone`): every "today" the
+    LMS uses, whatever the machine's own time zone."""
+    return datetime.now(ZoneInfo(zone or current_app.config["TIMEZONE"])).date()
 
 
 def parse_iso_date(value: str | None) -> date | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextvars
 import os
 import re
-from datetime import date
 
 import pytest
 from flask import has_app_context
@@ -14,6 +13,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from lms import create_app
+from lms.config import load_settings
+from lms.dates import local_today
 from lms.extensions import db as _db
 from lms.models import Permission
 
@@ -181,5 +182,6 @@ def auth(client):
 
 
 @pytest.fixture
-def today():
-    return date.today()
+def today(tmp_path, app_overrides):
+    """The organisation's today, in the time zone of the app under test (LMS_TIMEZONE)."""
+    return local_today(app_overrides.get("TIMEZONE") or load_settings(tmp_path)["TIMEZONE"])

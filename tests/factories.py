@@ -6,6 +6,7 @@ import itertools
 from datetime import date
 
 from lms.auth import operations
+from lms.dates import local_today
 from lms.extensions import db
 from lms.models import Permission, User
 
@@ -27,7 +28,7 @@ def make_user(
         name=name or f"Person {n}",
         email=email or f"person{n}@example.org",
         categories=categories,
-        start_date=start_date or date.today(),
+        start_date=start_date or local_today(),
         permission=permission,
     )
     if password:

@@ -12,6 +12,7 @@ from lms.evidence.attestations import verify_all
 from lms.extensions import db
 from lms.models import Attestation, AuditEvent, Completion, Declaration, Evidence, Permission
 
+from .clock import pinned_clock  # noqa: F401  (a fixture)
 from .evidence_helpers import PLAN, pdf_bytes, text, upload
 from .factories import make_user
 
@@ -78,7 +79,9 @@ def test_something_must_be_confirmed(client, director):
     assert db.session.scalar(select(Attestation)) is None
 
 
-def test_an_attestation_records_who_when_where_and_a_snapshot_and_completes_the_requirement(client, director):
+@pytest.mark.dates
+@pytest.mark.usefixtures("pinned_clock")
+def test_an_attestation_records_who_when_where_and_a_snapshot_and_completes_the_requirement(client, director, today):
     response = attest(client, **{"User-Agent": "TestBrowser/1.0"})
     assert response.status_code == 302, text(response)
     a = db.session.scalar(select(Attestation))
@@ -92,7 +95,7 @@ def test_an_attestation_records_who_when_where_and_a_snapshot_and_completes_the_
     }]
     assert a.prev_hash == "0" * 64 and len(a.hash) == 64
     completion = db.session.scalar(select(Completion).where(Completion.kind == "attestation"))
-    assert completion.attestation_id == a.id and completion.completed_on == date.today()
+    assert completion.attestation_id == a.id and completion.completed_on == today
     assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "attestation.made"))
     page = text(client.get("/"))
     assert "Directors' self-certification" in page and "Valid until" in page, page

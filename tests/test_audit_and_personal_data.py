@@ -19,10 +19,13 @@ from lms.models import AuditEvent, OutboxMessage, Token, User
 from lms.models.content import Completion
 from lms.people import personal_data
 
+from .clock import pinned_clock  # noqa: F401  (a fixture)
 from .factories import make_user
 
 
-def test_audit_log_lists_and_filters(client, auth):
+@pytest.mark.dates
+@pytest.mark.usefixtures("pinned_clock")
+def test_audit_log_lists_and_filters(client, auth, today):
     lead = auth.login_as("lead", name="Lena Lead")
     person = make_user(name="Zoë Adams")
     other = make_user(name="Other")
@@ -37,7 +40,6 @@ def test_audit_log_lists_and_filters(client, auth):
     assert "1 entry" in html and f"Person {person.id}" in html
     html = client.get(f"/admin/audit?person={person.id}").get_data(as_text=True)
     assert "1 entry" in html
-    today = date.today()
     html = client.get(f"/admin/audit?date_from={(today + timedelta(days=2)).isoformat()}").get_data(as_text=True)
     assert "0 entries" in html
     html = client.get(f"/admin/audit?date_from={(today - timedelta(days=1)).isoformat()}&date_to={(today + timedelta(days=1)).isoformat()}").get_data(as_text=True)
@@ -155,14 +157,16 @@ def _leaver(left_years_ago: float, **fields) -> User:
     return person
 
 
-def test_purge_leavers_dry_run_then_anonymise(runner):
+@pytest.mark.dates
+@pytest.mark.usefixtures("pinned_clock")
+def test_purge_leavers_dry_run_then_anonymise(runner, today):
     old = _leaver(7, name="Old Leaver", email="old@example.org", categories=("staff", "trainer"))
     recent = _leaver(2, name="Recent Leaver")
     active = make_user(name="Still Here")
     # a completion four years ago is newer activity than leaving seven years ago
     busy = _leaver(7, name="Busy Leaver")
-    db.session.add(Completion(user_id=busy.id, kind="course", ref="x", completed_on=date.today() - timedelta(days=365 * 4), source="lms"))
-    db.session.add(Completion(user_id=old.id, kind="course", ref="x", completed_on=date.today() - timedelta(days=365 * 8), source="lms"))
+    db.session.add(Completion(user_id=busy.id, kind="course", ref="x", completed_on=today - timedelta(days=365 * 4), source="lms"))
+    db.session.add(Completion(user_id=old.id, kind="course", ref="x", completed_on=today - timedelta(days=365 * 8), source="lms"))
     db.session.add(OutboxMessage(recipient="old@example.org", subject="Hi", body="Dear Old"))
     db.session.add(Token(purpose="invite", token_hash="a" * 64, user_id=old.id, expires_at=datetime.now(UTC)))
     db.session.commit()
@@ -194,10 +198,12 @@ def test_purge_leavers_dry_run_then_anonymise(runner):
     assert "anonymised 0 leavers inactive for over 6 years" in result.output
 
 
-def test_an_anonymised_person_cannot_be_reactivated_or_edited(client, auth):
+@pytest.mark.dates
+@pytest.mark.usefixtures("pinned_clock")
+def test_an_anonymised_person_cannot_be_reactivated_or_edited(client, auth, today):
     auth.login_as("admin")
     person = _leaver(10)
-    personal_data.purge_leavers(6, date.today())
+    personal_data.purge_leavers(6, today)
     client.post(f"/admin/people/{person.id}/reactivate", data={})
     db.session.expire_all()
     assert not db.session.get(User, person.id).active

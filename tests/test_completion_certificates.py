@@ -1,7 +1,7 @@
 """Completion certificates: the PDF, its verification code and the public /verify page."""
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -11,6 +11,7 @@ from lms.evidence.certificates import CODE_LENGTH
 from lms.extensions import db
 from lms.models import Completion, IssuedCertificate
 
+from .clock import DAY, pinned_clock  # noqa: F401  (a fixture)
 from .evidence_helpers import text
 
 PLAN = """
@@ -30,7 +31,8 @@ categories = ["staff"]
 due_days = 28
 """
 
-TODAY = date.today()
+pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]
+TODAY = DAY  # the organisation's today on the pinned clock
 
 
 @pytest.fixture

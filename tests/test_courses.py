@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +13,7 @@ from lms.extensions import db
 from lms.models import Completion, Course, CourseImage, LessonRead
 from lms.packs.operations import sync_content
 
+from .clock import pinned_clock  # noqa: F401  (a fixture)
 from .content import PNG, SVG, ContentDir
 
 
@@ -288,7 +289,9 @@ renew_months = 12
 """
 
 
-def test_a_course_due_for_renewal_is_renewed_by_reading_it_again(app, client, auth, synced, tmp_path):
+@pytest.mark.dates
+@pytest.mark.usefixtures("pinned_clock")
+def test_a_course_due_for_renewal_is_renewed_by_reading_it_again(app, client, auth, synced, tmp_path, today):
     """Regression: a renewing course once stayed "Completed" with every lesson read, so
     reading it again recorded nothing and the requirement could only lapse."""
     plan = tmp_path / "renewing-plan.toml"
@@ -301,7 +304,7 @@ def test_a_course_due_for_renewal_is_renewed_by_reading_it_again(app, client, au
     page = text(client.get("/courses/alpha"))
     assert "Completed" in page and "Time to renew" not in page
 
-    then = date.today() - timedelta(days=350)  # valid for 15 more days: inside the warning window
+    then = today - timedelta(days=350)  # valid for 15 more days: inside the warning window
     first.completed_on = then
     db.session.commit()
     page = text(client.get("/courses/alpha"))
@@ -315,7 +318,7 @@ def test_a_course_due_for_renewal_is_renewed_by_reading_it_again(app, client, au
     assert len(completions(user)) == 1 and "2 of 3 lessons read" in text(client.get("/courses/alpha"))
     client.post("/courses/alpha/lessons/third/read", data={"content_hash": _hash("third")})
     renewed = completions(user)
-    assert len(renewed) == 2 and renewed[1].completed_on == date.today()
+    assert len(renewed) == 2 and renewed[1].completed_on == today
     page = text(client.get("/courses/alpha"))
     assert "Completed" in page and "3 of 3 lessons read (100%)" in page and "Time to renew" not in page
     assert reads() == 3  # the same rows, read again

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.models import AuditEvent, Evidence
 
+from .clock import pinned_clock  # noqa: F401  (a fixture)
 from .conftest import Auth, make_test_app
 from .evidence_helpers import PLAN, jpeg_bytes, pdf_bytes, png_bytes, text, upload
 from .factories import make_user
@@ -142,11 +143,14 @@ def test_an_oversize_request_is_refused_before_its_body_is_read(client, auth):
     assert stored() == 0
 
 
-def test_the_certificate_date_must_not_be_in_the_future(client, auth):
+@pytest.mark.dates
+@pytest.mark.usefixtures("pinned_clock")
+def test_the_certificate_date_must_not_be_in_the_future(client, auth, today):
     auth.login_as("learner")
-    response = upload(client, pdf_bytes(), on=date.today() + timedelta(days=2))
+    response = upload(client, pdf_bytes(), on=today + timedelta(days=1))
     assert "must be today or in the past" in text(response)
     assert stored() == 0
+    assert upload(client, pdf_bytes(), on=today).status_code == 302  # the organisation's today, whatever the machine's
 
 
 def test_an_unknown_certificate_type_is_not_found(client, auth):
@@ -395,6 +399,7 @@ def test_an_ordinary_pdf_with_a_link_and_an_opening_page_is_accepted(client, aut
 # -- how much one person may upload --------------------------------------------------------------
 
 
+@pytest.mark.dates
 def test_twenty_uploads_an_hour_then_a_clear_message_saying_when(client, auth, app, time_machine):
     time_machine.move_to(datetime(2027, 1, 13, 14, 5, tzinfo=UTC), tick=False)
     auth.login_as("learner")

@@ -11,6 +11,7 @@ from lms.extensions import db
 from lms.models import AuditEvent, OutboxMessage, Permission, Token, User
 from lms.people import operations
 
+from .clock import pinned_clock  # noqa: F401  (a fixture)
 from .factories import date_parts, make_user
 
 
@@ -157,6 +158,8 @@ def test_edit_email_must_be_unique(client, auth):
     assert "A person with this email address already exists" in response.get_data(as_text=True)
 
 
+@pytest.mark.dates
+@pytest.mark.usefixtures("pinned_clock")
 def test_edit_saves_and_audits_before_and_after(client, auth, today):
     lead = auth.login_as("lead")
     person = make_user(name="Zoe Adams", categories=("staff",), start_date=date(2024, 1, 1))

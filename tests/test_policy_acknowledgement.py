@@ -10,6 +10,7 @@ from lms.extensions import db
 from lms.models import AuditEvent, Completion, PolicyAcknowledgement
 from lms.packs.operations import sync_content
 
+from .clock import DAY, pinned_clock  # noqa: F401  (a fixture)
 from .content import ContentDir
 from .evidence_helpers import text
 
@@ -23,7 +24,8 @@ due_days = 7
 renew_months = 12
 """
 
-TODAY = date.today()
+pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]
+TODAY = DAY  # the organisation's today on the pinned clock
 
 
 def policy_toml(version: str, effective: date, changes: str) -> str:

@@ -11,6 +11,7 @@ from lms.models import AuditEvent, OutboxMessage, Permission
 from lms.models.content import Completion
 from lms.models.records import ReminderLog
 
+from .clock import pinned_clock  # noqa: F401  (a fixture)
 from .factories import make_user
 from .test_compliance import PLAN, complete
 
@@ -70,9 +71,11 @@ def test_import_records_from_the_command_line(app, runner, tmp_path):
     assert count(Completion) == 3
 
 
-def test_any_bad_row_saves_nothing_and_every_error_is_listed(app, runner, tmp_path):
+@pytest.mark.dates
+@pytest.mark.usefixtures("pinned_clock")
+def test_any_bad_row_saves_nothing_and_every_error_is_listed(app, runner, tmp_path, today):
     make_user(email="ada@example.org", categories=("staff",))
-    future = (date.today() + timedelta(days=3)).isoformat()
+    future = (today + timedelta(days=3)).isoformat()
     path = write(
         tmp_path,
         "email,requirement,completed_on\n"
@@ -232,10 +235,12 @@ def test_daily_reminders_weekly_per_item_and_lead_digest(app, runner):
     assert lead is not None and overdue_person is not None and soon is not None and later is not None
 
 
-def test_lead_reminds_selected_people_from_the_dashboard(client, auth):
-    late = make_user(email="late@example.org", categories=("contractor",), start_date=date.today() - timedelta(days=30))
-    done = make_user(email="done@example.org", categories=("contractor",), start_date=date.today() - timedelta(days=30))
-    complete(done, "course", "prevent-refresher", date.today())
+@pytest.mark.dates
+@pytest.mark.usefixtures("pinned_clock")
+def test_lead_reminds_selected_people_from_the_dashboard(client, auth, today):
+    late = make_user(email="late@example.org", categories=("contractor",), start_date=today - timedelta(days=30))
+    done = make_user(email="done@example.org", categories=("contractor",), start_date=today - timedelta(days=30))
+    complete(done, "course", "prevent-refresher", today)
     auth.login_as("lead")
     response = client.post("/dashboard/remind", data={"user_id": [str(late.id), str(done.id), "junk"], "back": "/dashboard"})
     assert response.status_code == 302 and response.headers["Location"] == "/dashboard"

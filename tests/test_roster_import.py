@@ -21,6 +21,7 @@ from lms.extensions import db
 from lms.models import AuditEvent, OutboxMessage, Permission, TokenPurpose, User, UserCategory
 from lms.people import roster
 
+from .clock import pinned_clock  # noqa: F401  (a fixture)
 from .conftest import make_test_app, reset_schema
 from .factories import make_user
 
@@ -222,6 +223,8 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(app):
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events + 1
 
 
+@pytest.mark.dates
+@pytest.mark.usefixtures("pinned_clock")
 def test_changed_people_are_updated_with_before_and_after(app, today):
     person = make_user(email="zoe@example.org", name="Zoe Adams", categories=("staff",), start_date=date(2024, 1, 1))
     result = run(HEADER + "Zoe@example.org,Zoë Adams,Staff;Trainer,2024-01-01\n")
@@ -264,12 +267,12 @@ def test_any_error_means_nothing_is_saved_and_every_error_is_listed(app):
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
 
 
-def test_active_column(app):
+def test_active_column(app, today):
     make_user(email="leaver@example.org", name="Leaver")
     text = "Email,Name,Categories,Start date,Active\n" "leaver@example.org,Leaver,staff,{d},no\n" "gone@example.org,Gone,staff,{d},false\n" "odd@example.org,Odd,staff,{d},maybe\n"
-    result = run(text.format(d=date.today().isoformat()))
+    result = run(text.format(d=today.isoformat()))
     assert [str(e) for e in result.errors] == ["Row 4, active: “maybe” is not yes or no"]
-    result = run(text.replace("maybe", "1").format(d=date.today().isoformat()))
+    result = run(text.replace("maybe", "1").format(d=today.isoformat()))
     assert result.summary == "created 2, updated 0, unchanged 0, deactivated 1, errors 0"
     found = people()
     assert not found["leaver@example.org"].active
@@ -404,6 +407,8 @@ def test_learners_and_directors_cannot_import(client, auth):
 # --- what an import writes, in bulk -----------------------------------------------------------------
 
 
+@pytest.mark.dates
+@pytest.mark.usefixtures("pinned_clock")
 def test_a_corrected_start_date_moves_the_categories_held_since_the_start(app, today):
     person = make_user(email="zoe@example.org", name="Zoë", categories=("staff",), start_date=date(2024, 1, 1))
     db.session.add(UserCategory(user_id=person.id, category="trainer", added_on=date(2024, 6, 1)))

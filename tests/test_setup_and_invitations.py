@@ -1,9 +1,10 @@
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from lms.auth import operations
+from lms.dates import local_today
 from lms.extensions import db
 from lms.models import AuditEvent, OutboxMessage, Permission, Token, User, utcnow
 
@@ -84,7 +85,7 @@ def invite_data(**changes):
         "name": "Nia Newstarter",
         "email": "nia@example.org",
         "categories": ["staff"],
-        **date_parts("start_date", date.today()),
+        **date_parts("start_date", local_today()),
         "permission": "learner",
     }
     data.update(changes)

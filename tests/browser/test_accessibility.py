@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from lms.dates import local_today
 from lms.extensions import db
 from lms.models import Permission
 from lms.models.content import Completion
 
+from ..clock import pinned_clock  # noqa: F401  (a fixture)
 from ..factories import make_user
+
+pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]
 
 PASSWORD = "an accessible passphrase"
 AXE = Axe()
@@ -48,7 +52,7 @@ def organisation(live_server):
     from lms.packs.operations import sync_content
 
     sync_content()
-    today = date.today()
+    today = local_today()
     people = {
         "learner": make_user(name="Lee Learner", email="learner@example.org", categories=("staff",),
                              start_date=today - timedelta(days=40), password=PASSWORD),

@@ -2,16 +2,21 @@
 opens and verifies it, and My training shows the requirement complete."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
+import pytest
 from playwright.sync_api import expect
 
+from lms.dates import local_today
 from lms.models import Permission
 
+from ..clock import pinned_clock  # noqa: F401  (a fixture)
 from ..evidence_helpers import pdf_bytes
 from ..factories import make_user
 from .journey_helpers import fill_date
 from .test_director_attestation import sign_in
+
+pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]
 
 PASSWORD = "a learner's passphrase"
 TITLE = "Home Office Prevent awareness e-learning"
@@ -22,7 +27,7 @@ def test_upload_then_a_lead_verifies(live_server, browser, page, tmp_path):
     make_user(name="Lou Lead", email="lou@ecpt.example", password=PASSWORD, permission=Permission.LEAD)
     certificate = tmp_path / "home-office-certificate.pdf"
     certificate.write_bytes(pdf_bytes("Lee Learner completed Prevent awareness"))
-    on = date.today() - timedelta(days=4)
+    on = local_today() - timedelta(days=4)
 
     sign_in(page, live_server.url, "lee@ecpt.example", PASSWORD)
     item = page.locator("li.requirement", has_text=TITLE)

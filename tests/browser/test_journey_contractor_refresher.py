@@ -5,19 +5,24 @@ lapses; they take the refresher again and My training shows it renewed for anoth
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
 
+from lms.dates import local_today
 from lms.extensions import db
 from lms.models import Completion
 from lms.packs.operations import sync_content
 from lms.plan.status import add_months
 from lms.plan.views import long_date
 
+from ..clock import pinned_clock  # noqa: F401  (a fixture)
 from ..factories import make_user
 from .journey_helpers import answer_quiz, outbox, read_every_lesson, requirement, sign_in
+
+pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]
 
 PASSWORD = "a contractor's passphrase"
 # One item may serve several categories; it shows the plan's first title for it.
@@ -41,7 +46,7 @@ def take_the_quiz(page) -> None:
 
 def test_a_contractor_is_reminded_and_renews_the_refresher(live_server, page):
     sync_content()  # the shipped content and plan
-    today = date.today()
+    today = local_today()
     contractor = make_user(name="Cal Contractor", email=EMAIL, categories=("contractor",),
                            start_date=today - timedelta(days=2), password=PASSWORD)
     base = live_server.url

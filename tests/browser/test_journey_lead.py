@@ -7,18 +7,23 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
+import pytest
 from playwright.sync_api import expect
 
+from lms.dates import local_today
 from lms.evidence import operations as evidence
 from lms.models import Permission
 from lms.packs.operations import sync_content
 from lms.plan.views import long_date
 
+from ..clock import pinned_clock  # noqa: F401  (a fixture)
 from ..evidence_helpers import pdf_bytes
 from ..factories import make_user
 from .journey_helpers import outbox, pdf_text, sign_in
+
+pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]
 
 PASSWORD = "a safeguarding lead's passphrase"
 CERTIFICATE = "home-office-prevent-awareness"
@@ -27,7 +32,7 @@ REASON = "The certificate does not show your name. Please upload the certificate
 
 def test_the_safeguarding_lead_runs_the_training(live_server, page, tmp_path):
     sync_content()  # the shipped content and plan
-    today = date.today()
+    today = local_today()
     make_user(name="Sam Safeguarding", email="sam@ecpt.example", permission=Permission.LEAD, password=PASSWORD)
     make_user(name="Oscar Overdue", email="oscar@ecpt.example", categories=("volunteer",),
               start_date=today - timedelta(days=90))

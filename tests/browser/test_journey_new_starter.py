@@ -7,17 +7,22 @@ anyone can check its code without signing in."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
+import pytest
 from playwright.sync_api import expect
 
+from lms.dates import local_today
 from lms.models import Permission
 from lms.packs.operations import sync_content
 from lms.plan.views import long_date
 
+from ..clock import pinned_clock  # noqa: F401  (a fixture)
 from ..evidence_helpers import pdf_bytes
 from ..factories import make_user
 from .journey_helpers import answer_quiz, fill_date, outbox, pdf_text, read_every_lesson, requirement, sign_in
+
+pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]
 
 ADMIN_PASSWORD = "an administrator's passphrase"
 LEAD_PASSWORD = "a safeguarding lead's passphrase"
@@ -78,7 +83,7 @@ def test_a_new_starter_walks_the_whole_induction(live_server, browser, page, tmp
     make_user(name="Alex Admin", email="alex@ecpt.example", permission=Permission.ADMIN, password=ADMIN_PASSWORD)
     make_user(name="Lou Lead", email="lou@ecpt.example", permission=Permission.LEAD, password=LEAD_PASSWORD)
     base = live_server.url
-    today = date.today()
+    today = local_today()
 
     # -- The administrator invites the new starter and reads the invitation in the outbox.
     sign_in(page, base, "alex@ecpt.example", ADMIN_PASSWORD)

@@ -4,14 +4,19 @@ follow a link or press a button, Space to tick. No clicks, no focusing by script
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
+import pytest
 from playwright.sync_api import Page, expect
 
+from lms.dates import local_today
 from lms.extensions import db
 from lms.models import Completion, Permission
 
+from ..clock import pinned_clock  # noqa: F401  (a fixture)
 from ..factories import make_user
+
+pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]
 
 PASSWORD = "a keyboard passphrase"
 REF = "home-office-prevent-awareness"
@@ -58,7 +63,7 @@ def test_a_contractor_reads_the_refresher_and_takes_its_quiz_by_keyboard(live_se
 
     sync_content()
     make_user(name="Kit Keys", email="kit@example.org", categories=("contractor",),
-              start_date=date.today() - timedelta(days=2), password=PASSWORD)
+              start_date=local_today() - timedelta(days=2), password=PASSWORD)
     base = live_server.url
     keyboard_sign_in(page, base, "kit@example.org")
 
@@ -93,7 +98,7 @@ def test_a_director_self_certifies_by_keyboard(live_server, page):
                     permission=Permission.DIRECTOR, password=PASSWORD)
     # A declaration names what the ledger shows as done.
     db.session.add(Completion(user_id=dee.id, kind="course", ref="prevent-for-directors",
-                              completed_on=date.today(), source="lms"))
+                              completed_on=local_today(), source="lms"))
     db.session.commit()
     base = live_server.url
     keyboard_sign_in(page, base, "dee@example.org")
@@ -112,8 +117,8 @@ def test_a_lead_filters_the_dashboard_to_overdue_by_keyboard(live_server, page):
 
     sync_content()
     make_user(name="Oona Overdue", email="oona@example.org", categories=("volunteer",),
-              start_date=date.today() - timedelta(days=90))
-    make_user(name="Nell New", email="nell@example.org", categories=("volunteer",), start_date=date.today())
+              start_date=local_today() - timedelta(days=90))
+    make_user(name="Nell New", email="nell@example.org", categories=("volunteer",), start_date=local_today())
     make_user(name="Lee Lead", email="lee@example.org", categories=("staff",), permission=Permission.LEAD,
               password=PASSWORD)
     keyboard_sign_in(page, live_server.url, "lee@example.org")
@@ -135,13 +140,13 @@ def test_a_new_starter_accepts_the_invitation_and_uploads_a_certificate_by_keybo
 
     from ..evidence_helpers import pdf_bytes
 
-    newcomer = make_user(name="Ivy Invited", email="ivy@example.org", categories=("staff",), start_date=date.today())
+    newcomer = make_user(name="Ivy Invited", email="ivy@example.org", categories=("staff",), start_date=local_today())
     with live_server.app.test_request_context(base_url=live_server.url):
         link = operations.invite(newcomer, None)
     db.session.commit()
     certificate = tmp_path / "home-office-certificate.pdf"
     certificate.write_bytes(pdf_bytes("Ivy Invited completed Prevent awareness"))
-    on = date.today() - timedelta(days=2)
+    on = local_today() - timedelta(days=2)
 
     # Listen for file dialogs from the start: Playwright turns interception on without
     # waiting, so a listener added just before the key press can miss the dialog.
@@ -184,7 +189,7 @@ def test_a_lead_verifies_a_certificate_by_keyboard(live_server, page):
 
     learner = make_user(name="Lee Learner", email="lee@example.org", categories=("staff",))
     operations.upload_certificate(learner, REF, io.BytesIO(pdf_bytes()), "certificate.pdf",
-                                  date.today() - timedelta(days=3), "")
+                                  local_today() - timedelta(days=3), "")
     db.session.commit()
     make_user(name="Lou Lead", email="lou@example.org", categories=("staff",), permission=Permission.LEAD,
               password=PASSWORD)

@@ -3,14 +3,18 @@ filters the dashboard to the overdue list and downloads both reports."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from lms.dates import local_today
 from lms.models import Permission
 
+from ..clock import pinned_clock  # noqa: F401  (a fixture)
 from ..factories import make_user
+
+pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]
 
 PASSWORD = "a dashboard passphrase"
 
@@ -20,7 +24,7 @@ def organisation(live_server):
     from lms.packs.operations import sync_content
 
     sync_content()
-    today = date.today()
+    today = local_today()
     return {
         "learner": make_user(name="Nia Newstarter", email="nia@example.org", categories=("contractor",),
                              start_date=today - timedelta(days=3), password=PASSWORD),
