@@ -476,8 +476,12 @@ def _apply(result: RosterImport, actor: User | None, *, filename: str, invite: b
 
     if writes.admins_leaving:
         operations.check_admins_remain(writes.admins_leaving)
+    newcomers = standing.rows_for_newcomers(writes.new_categories)  # before the write lock is taken
     outbox_ids = writes.write(invitations, summary)
-    standing.refresh(writes.created_ids | {change.person.id for change in result.updated + result.deactivated})
+    standing.insert_rows([
+        {**row, "user_id": writes.created_ids[email]} for email, rows in newcomers.items() for row in rows
+    ])
+    standing.refresh({change.person.id for change in result.updated + result.deactivated})
     db.session.commit()
     result.applied = True
     _deliver(outbox_ids)
@@ -500,7 +504,7 @@ class _Writes:
         self.leaving: list[int] = []  # people whose sessions and links end
         self.admins_leaving: list[int] = []
         self.audit: list[dict] = []
-        self.created_ids: set[int] = set()  # filled in by `write`
+        self.created_ids: dict[str, int] = {}  # email -> id, filled in by `write`
 
     def create(self, change: Change) -> None:
         row = change.row
@@ -607,7 +611,7 @@ class _Writes:
                 {**i.audit, "target_type": "user", "target_id": str(ids[i.email])} for i in invitations
             ]
         db.session.execute(insert(AuditEvent.__table__), [*audit_rows, summary])
-        self.created_ids = set(ids.values())
+        self.created_ids = ids
         return outbox_ids
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..dates import local_today
 from ..extensions import db
 from ..models import OrgSetting, Standing
-from .compliance import Facts, items_for, load_facts
+from .compliance import Facts, Person, items_for, load_facts
 from .content_cache import content_snapshot
 from .loader import configured_plan_path, current_plan
 from .plan import Plan
@@ -57,6 +57,12 @@ def _rows(plan: Plan, facts: Facts) -> list[dict]:
     return rows
 
 
+def insert_rows(rows: list[dict]) -> None:
+    """Standing rows worked out already (`rows_for_newcomers`, with their `user_id`)."""
+    if rows:
+        db.session.execute(insert(Standing.__table__), rows)
+
+
 def refresh(user_ids: Iterable[int], plan: Plan | None = None) -> None:
     """Work out the standing of these people again from their records, in the caller's
     transaction (their changes are flushed first, so they count)."""
@@ -73,6 +79,30 @@ def refresh(user_ids: Iterable[int], plan: Plan | None = None) -> None:
         rows = _rows(plan, facts)
         if rows:
             db.session.execute(insert(Standing.__table__), rows)  # Core: one executemany
+
+
+def rows_for_newcomers(newcomers: Iterable[tuple[str, date, tuple[str, ...]]], plan: Plan | None = None) -> dict[str, list[dict]]:
+    """The standing rows of people not yet written, by email, from (email, start date,
+    categories held from it): nothing done, nothing pending. A bulk import works these out
+    before its write transaction starts, then adds each `user_id`, so the rows are written in
+    the same transaction without the database being read while it holds the write lock."""
+    plan = plan or current_plan()
+    content = content_snapshot()
+    emails: list[str] = []
+    people: list[Person] = []
+    for n, (email, start, categories) in enumerate(newcomers):
+        emails.append(email)
+        people.append(Person(n, "", email, start, True, tuple(sorted((c, start) for c in categories))))
+    facts = Facts(
+        today=local_today(),
+        people=people,
+        titles=content.titles,
+        policy_effective={ref: effective for ref, (_, effective) in content.policies.items()},
+    )
+    by_email: dict[str, list[dict]] = {email: [] for email in emails}
+    for row in _rows(plan, facts):
+        by_email[emails[row.pop("user_id")]].append(row)
+    return by_email
 
 
 def plan_hash(plan_text: str, policies: dict) -> str:
