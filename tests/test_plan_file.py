@@ -8,8 +8,16 @@ import pytest
 
 from lms.models import CATEGORIES
 from lms.plan import DEFAULT_PLAN, PlanError, check_refs, parse_plan, read_plan
+from lms.plan.compliance import Facts, Person, items_for
 
 ROOT = Path(__file__).parent.parent
+
+
+def requirements(plan, held, titles=None):
+    """The items a person holding these categories (from these days) must meet, by the rule
+    every page and report uses."""
+    person = Person(1, "", "", min(held.values()), True, tuple(sorted(held.items())))
+    return items_for(plan, Facts(today=date(2026, 1, 1), people=[person], titles=titles or {}), person)
 
 
 def shipped_refs():
@@ -31,9 +39,9 @@ def test_shipped_plan_covers_every_category_and_every_ref_exists():
     assert check_refs(plan, text, shipped_refs()) == []
     kinds = {entry.kind for entry in plan.entries}
     assert kinds == {"course", "quiz", "certificate", "attestation", "policy"}
-    directors = {(r.kind, r.ref) for r in plan.for_person({"director": date(2026, 1, 1)})}
+    directors = {(r.kind, r.ref) for r in requirements(plan, {"director": date(2026, 1, 1)})}
     assert ("attestation", "director-self-certification") in directors
-    visitor = plan.for_person({"visitor": date(2026, 1, 1)})
+    visitor = requirements(plan, {"visitor": date(2026, 1, 1)})
     assert [(r.kind, r.ref) for r in visitor] == [("policy", "ecpt-prevent-policy")]
 
 
@@ -71,7 +79,8 @@ url = "https://www.gov.uk/guidance/prevent-duty-training"
 def test_strictest_terms_win_and_apply_from_the_earliest_category():
     plan = parse_plan(GOOD, Path("plan.toml"))
     assert plan.warning_days == 21
-    person = plan.for_person(
+    person = requirements(
+        plan,
         {"staff": date(2026, 1, 5), "contractor": date(2026, 3, 1)},
         titles={("course", "prevent-awareness"): "Prevent awareness"},
     )
@@ -81,7 +90,7 @@ def test_strictest_terms_win_and_apply_from_the_earliest_category():
     assert course.title == "Prevent awareness"
     cert = by_key[("certificate", "home-office-prevent-awareness")]
     assert cert.renew_months is None and cert.title == "Prevent duty awareness course"
-    assert plan.for_person({"visitor": date(2026, 1, 1)}) == []
+    assert requirements(plan, {"visitor": date(2026, 1, 1)}) == []
 
 
 def test_absent_renewal_counts_as_never_lapsing_when_merging():
@@ -93,7 +102,7 @@ categories = ["trainer"]
 due_days = 90
 """
     plan = parse_plan(text, Path("plan.toml"))
-    (cert,) = [r for r in plan.for_person({"staff": date(2026, 1, 1), "trainer": date(2026, 1, 1)}) if r.kind == "certificate"]
+    (cert,) = [r for r in requirements(plan, {"staff": date(2026, 1, 1), "trainer": date(2026, 1, 1)}) if r.kind == "certificate"]
     assert cert.renew_months == 24 and cert.due_days == 60
 
 
@@ -155,6 +164,6 @@ def test_a_person_sees_the_title_of_the_entry_that_applies_to_them():
     text = text.replace('ref = "prevent-awareness"\nkind = "course"\ncategories = ["staff", "trainer"]',
                         'ref = "prevent-awareness"\nkind = "course"\ntitle = "Full induction"\ncategories = ["staff", "trainer"]')
     plan = parse_plan(text, Path("plan.toml"))
-    (contractor,) = [r for r in plan.for_person({"contractor": date(2026, 1, 1)}) if r.kind == "course"]
-    (staff,) = [r for r in plan.for_person({"staff": date(2026, 1, 1)}) if r.kind == "course"]
+    (contractor,) = [r for r in requirements(plan, {"contractor": date(2026, 1, 1)}) if r.kind == "course"]
+    (staff,) = [r for r in requirements(plan, {"staff": date(2026, 1, 1)}) if r.kind == "course"]
     assert contractor.title == "Contractor refresher" and staff.title == "Full induction"

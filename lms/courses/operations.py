@@ -4,7 +4,6 @@ recording a course's completion in the ledger."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from flask import abort
 from sqlalchemy import select, update
@@ -17,7 +16,7 @@ from ..models import Completion, Course, CourseVersion, Lesson, LessonRead, Quiz
 from ..models.types import utcnow
 from ..plan import standing
 from ..plan.loader import current_plan
-from ..plan.status import add_months
+from ..plan.status import Status, evaluate_latest
 
 
 def required_course_slugs(user: User) -> set[str]:
@@ -161,9 +160,9 @@ def renewal_due(user: User, slug: str, completions: list[Completion]) -> Complet
     )
     if latest is None:
         return None
-    if today < add_months(latest.completed_on, terms.renew_months) - timedelta(days=plan.warning_days):
-        return None
-    return latest
+    done = latest.completed_on
+    status = evaluate_latest(done, 0, terms.renew_months, done, False, today, plan.warning_days).status
+    return latest if status in (Status.EXPIRING, Status.EXPIRED) else None
 
 
 def course_progress(user: User, course: Course) -> Progress:

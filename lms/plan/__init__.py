@@ -1,6 +1,6 @@
 """The requirements engine: the training plan and the status of each requirement."""
 
-from .plan import DEFAULT_PLAN, Plan, PlanError, Requirement, check_refs, parse_plan, plan_path, read_plan
+from .plan import DEFAULT_PLAN, Plan, PlanError, check_refs, parse_plan, plan_path, read_plan
 from .status import STATUS_ORDER, Result, Status, add_months, evaluate
 
 __all__ = [
@@ -8,7 +8,6 @@ __all__ = [
     "STATUS_ORDER",
     "Plan",
     "PlanError",
-    "Requirement",
     "Result",
     "Status",
     "add_months",

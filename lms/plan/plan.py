@@ -6,7 +6,6 @@ import os
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -66,22 +65,6 @@ class PlanFile(_Strict):
     warning_days: Annotated[int, Field(ge=0, le=365)] = 30
     requirements: Annotated[list[RequirementEntry], Field(min_length=1)]
     certificate_types: list[CertificateType] = []
-
-
-@dataclass(frozen=True, slots=True)
-class Requirement:
-    """A person's requirement after merging every plan entry that applies to them."""
-
-    kind: str
-    ref: str
-    title: str
-    due_days: int
-    renew_months: int | None
-    applies_from: date
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.kind, self.ref)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,26 +144,6 @@ class Plan:
         result = tuple(merged.values())
         self._terms_cache[categories] = result
         return result
-
-    def for_person(
-        self,
-        held: Mapping[str, date],
-        titles: Mapping[tuple[str, str], str] | None = None,
-    ) -> list[Requirement]:
-        """The person's requirements, given each category they hold and the day it applies from
-        (the earliest day any category asking for an item was held)."""
-        titles = titles or {}
-        return [
-            Requirement(
-                t.kind,
-                t.ref,
-                t.title or self.title_of(t.kind, t.ref, titles),
-                t.due_days,
-                t.renew_months,
-                min(held[c] for c in t.asking),
-            )
-            for t in self.terms_for(frozenset(held))
-        ]
 
 
 def _stricter_renewal(a: int | None, b: int | None) -> int | None:
