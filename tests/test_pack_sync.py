@@ -327,7 +327,7 @@ def test_the_shipped_content_is_valid_and_syncs(app, runner):
     assert (policy.policy_ref, policy.policy_version) == ("ecpt-prevent-policy", "2026.1")
 
 
-DESIGN_COURSE = '''\
+DOCS_COURSE = '''\
 # courses/prevent-awareness/course.toml; lessons are the *.md files beside it, in name order
 # (01-what-prevent-is.md, 02-...); each lesson's first "# " heading is its title
 title = "Prevent awareness"
@@ -337,7 +337,7 @@ order = 10                     # position in lists
 quiz = "prevent-awareness"     # optional: the quiz that belongs to this course
 '''
 
-DESIGN_QUIZ = '''\
+DOCS_QUIZ = '''\
 # quizzes/prevent-awareness.toml
 title = "Prevent awareness check"
 pass_mark = 80                 # percent needed to pass
@@ -364,8 +364,8 @@ feedback = "..."
 
 def test_the_design_documents_examples_are_valid(app, content):
     """The examples in docs/content-packs.md, verbatim: the format extends them, never breaks them."""
-    content.course("prevent-awareness", toml=DESIGN_COURSE)
-    content.quiz("prevent-awareness", text=DESIGN_QUIZ)
+    content.course("prevent-awareness", toml=DOCS_COURSE)
+    content.quiz("prevent-awareness", text=DOCS_QUIZ)
     sync_content()
     quiz = db.session.scalar(select(Quiz)).current_version
     assert quiz.draw == 2  # draw = 10 from a pool of two: every attempt draws the whole pool

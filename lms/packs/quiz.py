@@ -80,8 +80,8 @@ class QuizKind(VersionedPackKind):
             hash=pack.hash,
             title=quiz.title,
             pass_mark=quiz.pass_mark,
-            # `draw` is at most this many: a smaller pool is drawn whole (DESIGN.md's example
-            # shows two questions of a pool with draw = 10).
+            # `draw` is at most this many: a smaller pool is drawn whole (the format's example
+            # in docs/content-packs.md shows two questions of a pool with draw = 10).
             draw=min(quiz.draw or len(quiz.questions), len(quiz.questions)),
             shuffle=quiz.shuffle,
             max_attempts=quiz.max_attempts,
