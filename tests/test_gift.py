@@ -37,7 +37,7 @@ Select all that apply. {
 }
 
 // true/false, every spelling, with feedback for a wrong and a right answer
-Prevent works before any crime.{T#Think again.#Yes: it is early intervention.}
+Staff can share a Prevent concern before any crime.{T#Think again.#Yes: sharing early is the point.}
 
 ::TF full::The threat level is set by ministers.{FALSE####JTAC sets it, independently.}
 
@@ -91,7 +91,7 @@ def test_parses_every_construct():
     result = parse_gift(gift_bytes())
     by_id = {q["id"]: q for q in result.questions}
     assert list(by_id) == [
-        "contest-strand", "four-ps", "prevent-works-before-any-crime", "tf-full",
+        "contest-strand", "four-ps", "staff-can-share-a-prevent-concern-before-any-crime", "tf-full",
         "tf-short-false", "tf-true-word", "markdown", "escapes", "html", "plain",
     ]
     single = by_id["contest-strand"]
@@ -110,7 +110,7 @@ def test_parses_every_construct():
     assert [o["correct"] for o in multiple["options"]] == [True, True, False, False]
     assert multiple["feedback"] == "Not a strand."  # no general feedback: the answers' own
 
-    tf = by_id["prevent-works-before-any-crime"]
+    tf = by_id["staff-can-share-a-prevent-concern-before-any-crime"]
     assert (tf["type"], tf["answer"], tf["feedback"]) == ("true_false", True, "Yes: it is early intervention.")
     assert (by_id["tf-full"]["answer"], by_id["tf-full"]["feedback"]) == (False, "JTAC sets it, independently.")
     assert by_id["tf-short-false"]["answer"] is False and by_id["tf-true-word"]["answer"] is True

@@ -32,9 +32,10 @@ GENESIS = "0" * 64
 
 DEFAULT_DECLARATION = (
     "As a Director of {org}, I confirm that I have completed the Prevent Duty training named "
-    "below on the dates shown, that I understand my legal responsibility under the Prevent Duty, "
-    "and that I will make sure the organisation's Prevent policy and procedures are in place and "
-    "acted on."
+    "below on the dates shown, that I understand the duty the law places on the organisation "
+    "to have due regard to the need to prevent people from being drawn into terrorism, and my "
+    "part as a Director in meeting it, and that I will make sure the organisation's Prevent "
+    "policy and procedures are in place and acted on."
 )
 
 
