@@ -111,7 +111,7 @@ def test_parses_every_construct():
     assert multiple["feedback"] == "Not a strand."  # no general feedback: the answers' own
 
     tf = by_id["staff-can-share-a-prevent-concern-before-any-crime"]
-    assert (tf["type"], tf["answer"], tf["feedback"]) == ("true_false", True, "Yes: it is early intervention.")
+    assert (tf["type"], tf["answer"], tf["feedback"]) == ("true_false", True, "Yes: sharing early is the point.")
     assert (by_id["tf-full"]["answer"], by_id["tf-full"]["feedback"]) == (False, "JTAC sets it, independently.")
     assert by_id["tf-short-false"]["answer"] is False and by_id["tf-true-word"]["answer"] is True
     assert by_id["tf-short-false"]["feedback"] == "The answer is false."
