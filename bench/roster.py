@@ -8,7 +8,8 @@ through the real form on gunicorn (2 workers) on the same database, again and ag
 
 Prints `roster_import_20k_s` (the import, reading and checking the file included) and
 `roster_import_signin_wait_max_s` (the longest sign-in while it ran), then the number of
-sign-ins and of failed ones. Used by bench/run.py; runs alone too:
+sign-ins and of failed ones, and the same file through the web form (preview, then import).
+Used by bench/run.py; runs alone too:
 
     python bench/roster.py [--out DIR]
 """
@@ -28,7 +29,7 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.generate import BENCH_PASSWORD, LEARNER_EMAIL, generate, reset_database  # noqa: E402
+from bench.generate import BENCH_PASSWORD, LEAD_EMAIL, LEARNER_EMAIL, generate, reset_database  # noqa: E402
 from bench.load import Gunicorn, sign_in  # noqa: E402
 from lms import create_app  # noqa: E402
 from lms.extensions import db  # noqa: E402
@@ -123,6 +124,41 @@ def measure_roster_import(out: Path, figure) -> None:
     figure("roster_import_signins", len(signins.times))
     figure("roster_import_signin_failures", len(signins.failures))
     figure("_roster_import_summary", f"{result.summary}, invited {result.invited}")
+    measure_web_import(app, data, figure)
+
+
+def measure_web_import(app, data: bytes, figure) -> None:
+    """The same file through People, Import a roster, on the organisation as it was: the
+    preview, then the import, each within one request (gunicorn's timeout is 30 s)."""
+    import io
+    import re
+
+    from lms.auth.operations import open_session
+
+    reset_database(app)
+    generate(app, EXISTING, 0)
+    app.config["WTF_CSRF_ENABLED"] = False
+    with app.app_context():
+        lead = db.session.scalar(select(User).where(User.email == LEAD_EMAIL))
+        key = open_session(lead, "127.0.0.1", "bench")
+        db.session.commit()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = key
+    started = time.perf_counter()
+    preview = client.post(
+        "/admin/people/import", data={"file": (io.BytesIO(data), "bench.csv"), "invite": "y"}, content_type="multipart/form-data"
+    )
+    figure("roster_import_web_preview_20k_s", time.perf_counter() - started)
+    html = preview.get_data(as_text=True)
+    fields = {
+        name: re.search(rf'name="{name}"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="{name}"', html).group(1)
+        for name in ("roster", "filename", "fingerprint", "deactivate_missing", "invite")
+    }
+    started = time.perf_counter()
+    response = client.post("/admin/people/import/confirm", data=fields)
+    figure("roster_import_web_confirm_20k_s", time.perf_counter() - started)
+    assert response.status_code == 302, response.status_code
 
 
 def main() -> None:
