@@ -133,11 +133,12 @@ def generate(app, people: int, attempts: int, seed: int = 7) -> dict[str, float]
         policy_versions = _policy_versions()
         for user in users:
             held_map = {r["category"]: r["added_on"] for r in by_user[user["id"]]}
-            for req in plan.for_person(held_map):
+            for req in plan.terms_for(frozenset(held_map)):
                 if rng.random() > 0.75:
                     continue  # not done
-                span = max((today - req.applies_from).days, 1)
-                done = req.applies_from + timedelta(days=rng.randint(0, span))
+                applies_from = min(held_map[c] for c in req.asking)
+                span = max((today - applies_from).days, 1)
+                done = applies_from + timedelta(days=rng.randint(0, span))
                 completions.append(
                     {
                         "user_id": user["id"],

@@ -17,7 +17,6 @@ import statistics
 import sys
 import time
 import tracemalloc
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import event, func, select
@@ -27,8 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench.generate import LEAD_EMAIL, bench_app, generate, reset_database  # noqa: E402
 from lms.auth.operations import open_session  # noqa: E402
+from lms.dates import local_today  # noqa: E402
 from lms.extensions import db  # noqa: E402
 from lms.models import Completion, QuizAttempt, User  # noqa: E402
+from lms.plan import standing  # noqa: E402
 
 FIGURES: list[tuple[str, object]] = []
 
@@ -100,9 +101,11 @@ def people_train(app, count: int, seed: int) -> None:
     of a lead's dashboard while the organisation trains (the triggers move their versions)."""
     with app.app_context():
         ids = db.session.scalars(select(User.id).where(User.active.is_(True))).all()
-        for user_id in random.Random(seed).sample(ids, count):
+        chosen = random.Random(seed).sample(ids, count)
+        for user_id in chosen:
             db.session.add(Completion(user_id=user_id, kind="course", ref="prevent-refresher",
-                                      completed_on=date.today(), source="lms"))
+                                      completed_on=local_today(), source="lms"))
+        standing.refresh(chosen)  # as the operation that records a completion does
         db.session.commit()
         db.session.remove()
 
