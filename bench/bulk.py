@@ -6,10 +6,11 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select
 
+from lms.dates import local_today
 from lms.extensions import db
 
 CHUNK = 20_000
@@ -132,7 +133,7 @@ def bulk_evidence(rng: random.Random, user_ids: list[int]) -> int:
                 "size": len(data),
                 "sha256": hashlib.sha256(data).hexdigest(),
                 "data": data,
-                "certificate_date": date.today() - timedelta(days=rng.randint(0, 900)),
+                "certificate_date": local_today() - timedelta(days=rng.randint(0, 900)),
                 "status": status,
                 "possibly_shared": False,
                 "uploaded_at": now - timedelta(days=rng.randint(0, 900)),

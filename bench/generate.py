@@ -13,7 +13,7 @@ import argparse
 import random
 import sys
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, inspect, select, text
@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lms import create_app  # noqa: E402
+from lms.dates import local_today  # noqa: E402
 from lms.extensions import db  # noqa: E402
 from lms.models import Permission, User, UserCategory  # noqa: E402
 from lms.models.content import Completion  # noqa: E402
@@ -88,8 +89,8 @@ def generate(app, people: int, attempts: int, seed: int = 7) -> dict[str, float]
 
     rng = random.Random(seed)
     timings = {}
-    today = date.today()
     with app.app_context():
+        today = local_today()
         started = time.perf_counter()
         plan = current_plan()
         password_hash = hash_password(BENCH_PASSWORD)
