@@ -85,7 +85,7 @@ def _pct(part: int, whole: int) -> str:
 
 
 def build_report(plan: Plan, as_of: date, org_name: str, timezone: str) -> bytes:
-    data = overview(plan, as_of, Filters())
+    data = overview(plan, as_of, Filters(), by_category=True)
     late = overdue(plan, as_of)
     pdf = ReportPDF(org_name, as_of)
     pdf.add_page()
