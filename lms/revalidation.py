@@ -56,12 +56,15 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = digest.hexdigest()[:16]
 
 
+_SETTINGS = select(OrgSetting.key, OrgSetting.value)  # built once: every learner page asks it
+
+
 def page_tag() -> str | None:
     """The ETag of the signed-in person's page at this address, or None when it may not have one."""
     if "_flashes" in session or not g.get("session_id"):
         return None
     user = current_user
-    settings = sorted(db.session.execute(select(OrgSetting.key, OrgSetting.value)).all())
+    settings = sorted(db.session.execute(_SETTINGS).all())
     parts = (
         current_app.extensions[EXTENSION],
         g.session_id,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, Response, flash, g, redirect, request, url_for
 
-from .auth.operations import session_query
-from .extensions import db, login_manager
+from .auth.operations import signed_in
+from .extensions import login_manager
 from .models import User
 
 CSP = (
@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(key: str) -> User | None:
-        row = db.session.execute(session_query(key)).first()
+        row = signed_in(key)
         if row is None:
             return None
         user, g.session_id = row
