@@ -33,6 +33,7 @@ from ..models import (
     AuditEvent,
     OutboxMessage,
     Permission,
+    Standing,
     Token,
     TokenPurpose,
     User,
@@ -474,13 +475,16 @@ def _apply(result: RosterImport, actor: User | None, *, filename: str, invite: b
         deactivate_missing=deactivate_missing,
     )
 
+    newcomers = _Rows(Standing.__table__)
+    for email, rows in standing.rows_for_newcomers(writes.new_categories).items():
+        for row in rows:
+            newcomers.add({**row, "user_id": None}, email=email)
+    writes.prepare(invitations, summary)
+
     if writes.admins_leaving:
         operations.check_admins_remain(writes.admins_leaving)
-    newcomers = standing.rows_for_newcomers(writes.new_categories)  # before the write lock is taken
-    outbox_ids = writes.write(invitations, summary)
-    standing.insert_rows([
-        {**row, "user_id": writes.created_ids[email]} for email, rows in newcomers.items() for row in rows
-    ])
+    outbox_ids = writes.write(invitations)
+    newcomers.execute(writes.created_ids, "user_id")
     standing.refresh({change.person.id for change in result.updated + result.deactivated})
     db.session.commit()
     result.applied = True
@@ -561,7 +565,25 @@ class _Writes:
         if person.permission == Permission.ADMIN:
             self.admins_leaving.append(person.id)
 
-    def write(self, invitations: list[_Invitation], summary: dict) -> list[int]:
+    def prepare(self, invitations: list[_Invitation], summary: dict) -> None:
+        """The biggest inserts drawn up, their values processed, before the transaction."""
+        self.categories = _Rows(UserCategory.__table__)
+        for email, start, categories in self.new_categories:
+            for category in categories:
+                self.categories.add({"user_id": None, "category": category, "added_on": start}, email=email)
+        for row in self.added:
+            self.categories.add(row)
+        self.tokens = _Rows(Token.__table__)
+        self.audit_rows = _Rows(AuditEvent.__table__)
+        for email, entry in self.created_audit:
+            self.audit_rows.add({**entry, "target_type": "user", "target_id": None, "at": self.now}, email=email)
+        for entry in [*self.audit, summary]:
+            self.audit_rows.add({**entry, "at": self.now})
+        for i in invitations:
+            self.tokens.add({**i.token, "user_id": None}, email=i.email)
+            self.audit_rows.add({**i.audit, "target_type": "user", "target_id": None, "at": self.now}, email=i.email)
+
+    def write(self, invitations: list[_Invitation]) -> list[int]:
         """Every statement, in bulk; returns the ids of the emails to deliver once committed."""
         ids: dict[str, int] = {}
         if self.new_people:
@@ -569,11 +591,6 @@ class _Writes:
             # lets the database insert them in batches).
             inserted = db.session.execute(insert(User.__table__).returning(User.id, User.email), self.new_people)
             ids = {email: person_id for person_id, email in inserted}
-            self.added += [
-                {"user_id": ids[email], "category": category, "added_on": start}
-                for email, start, categories in self.new_categories
-                for category in categories
-            ]
         people = User.__table__
         for columns, rows in _by_columns(self.people).items():
             db.session.execute(
@@ -590,29 +607,66 @@ class _Writes:
             )
         if self.removed:
             db.session.execute(delete(held).where(held.c.id.in_(self.removed)))
-        if self.added:
-            db.session.execute(insert(held), self.added)
+        self.categories.execute(ids, "user_id")
         if self.leaving:
             db.session.execute(
                 update(Token.__table__)
                 .where(Token.user_id.in_(self.leaving), Token.used_at.is_(None))
                 .values(used_at=self.now)
             )
-        audit_rows = [
-            {**entry, "target_type": "user", "target_id": str(ids[email])} for email, entry in self.created_audit
-        ] + self.audit
         outbox_ids: list[int] = []
         if invitations:
-            db.session.execute(insert(Token.__table__), [{**i.token, "user_id": ids[i.email]} for i in invitations])
+            self.tokens.execute(ids, "user_id")
             outbox_ids = list(db.session.scalars(
                 insert(OutboxMessage.__table__).returning(OutboxMessage.id), [i.message() for i in invitations]
             ))
-            audit_rows += [
-                {**i.audit, "target_type": "user", "target_id": str(ids[i.email])} for i in invitations
-            ]
-        db.session.execute(insert(AuditEvent.__table__), [*audit_rows, summary])
+        self.audit_rows.execute({email: str(person_id) for email, person_id in ids.items()}, "target_id")
         self.created_ids = ids
         return outbox_ids
+
+
+class _Rows:
+    """Rows for one table's bulk insert, their values put through SQLAlchemy's bind processors
+    for this database as they are added, so that inside the transaction only the driver's
+    executemany runs: processing tens of thousands of rows' dates and JSON was otherwise most
+    of the time the write lock was held. The statement is SQLAlchemy's own INSERT, compiled.
+
+    A row added with an email gets a person's id, known once the people are inserted, in the
+    one column named at `execute`.
+    """
+
+    def __init__(self, table):
+        self.table = table
+        self.dialect = db.session.get_bind().dialect
+        self.columns: list[str] = []
+        self.processors: dict = {}
+        self.rows: list[dict] = []
+        self.late: list[tuple[dict, str]] = []
+
+    def _processor(self, column: str):
+        if column not in self.processors:
+            kind = self.table.c[column].type.dialect_impl(self.dialect)
+            self.processors[column] = kind.bind_processor(self.dialect) or (lambda value: value)
+        return self.processors[column]
+
+    def add(self, row: dict, email: str | None = None) -> None:
+        if not self.columns:
+            self.columns = list(row)
+        values = {column: self._processor(column)(row[column]) for column in self.columns}
+        self.rows.append(values)
+        if email is not None:
+            self.late.append((values, email))
+
+    def execute(self, ids: dict[str, object], column: str) -> None:
+        if not self.rows:
+            return
+        process = self._processor(column)
+        for values, email in self.late:
+            values[column] = process(ids[email])
+        compiled = insert(self.table).values({c: bindparam(c) for c in self.columns}).compile(dialect=self.dialect)
+        order = compiled.positiontup
+        params = [tuple(values[c] for c in order) for values in self.rows] if order else self.rows
+        db.session.connection().exec_driver_sql(compiled.string, params)
 
 
 def _by_columns(rows: list[dict]) -> dict[tuple[str, ...], list[dict]]:
