@@ -33,7 +33,7 @@ from sqlalchemy import select
 from .dates import local_today
 from .extensions import db
 from .models import OrgSetting
-from .plan.loader import plan_stamp
+from .plan.loader import current_plan_file
 
 CACHE_CONTROL = "private, no-cache"  # the browser may keep it, but asks each time
 EXTENSION = "lms.build"
@@ -75,7 +75,7 @@ def page_tag() -> str | None:
         user.start_date,
         user.permission,
         local_today(),
-        plan_stamp(),
+        current_plan_file(),
         settings,
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]

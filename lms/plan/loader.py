@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import current_app, g, has_request_context
 
-from .plan import Plan, PlanError, check_refs, plan_file_stamp, plan_path, read_plan
+from .plan import Plan, PlanError, check_refs, find_plan_file, plan_path, read_plan
 
 _lock = threading.Lock()
 _cache: dict[tuple[str, int], Plan] = {}
@@ -18,15 +18,15 @@ def configured_plan_path() -> Path:
     return plan_path(current_app.config["TRAINING_PLAN"], current_app.instance_path)
 
 
-def plan_stamp() -> tuple[str, int]:
+def current_plan_file() -> tuple[str, int]:
     """The plan file's path and modification time: it changes whenever the file does.
     Looked at once per request."""
-    if has_request_context() and "training_plan_stamp" in g:
-        return g.training_plan_stamp
-    stamp = plan_file_stamp(current_app.config["TRAINING_PLAN"], current_app.instance_path)
+    if has_request_context() and "training_plan_file" in g:
+        return g.training_plan_file
+    found = find_plan_file(current_app.config["TRAINING_PLAN"], current_app.instance_path)
     if has_request_context():
-        g.training_plan_stamp = stamp
-    return stamp
+        g.training_plan_file = found
+    return found
 
 
 def current_plan() -> Plan:
@@ -36,14 +36,13 @@ def current_plan() -> Plan:
     parsed again only when it changes."""
     if has_request_context() and "training_plan" in g:
         return g.training_plan
-    stamp = plan_stamp()
-    path = Path(stamp[0])
-    plan = _cache.get(stamp)
+    found = current_plan_file()
+    plan = _cache.get(found)
     if plan is None:
         with _lock:
-            plan, _ = read_plan(path)
+            plan, _ = read_plan(Path(found[0]))
             _cache.clear()
-            _cache[stamp] = plan
+            _cache[found] = plan
     if has_request_context():
         g.training_plan = plan
     return plan

@@ -228,10 +228,10 @@ def check_refs(plan: Plan, text: str, known: Mapping[str, Iterable[str]]) -> lis
 
 def plan_path(configured: str, instance_path: str | Path) -> Path:
     """LMS_TRAINING_PLAN, else instance/training-plan.toml, else the plan that ships."""
-    return Path(plan_file_stamp(configured, instance_path)[0])
+    return Path(find_plan_file(configured, instance_path)[0])
 
 
-def plan_file_stamp(configured: str, instance_path: str | Path) -> tuple[str, int]:
+def find_plan_file(configured: str, instance_path: str | Path) -> tuple[str, int]:
     """The plan file `plan_path` names, with its modification time (-1: it is missing), from
     one `stat` where it can: every learner page looks, so no `Path` objects are made."""
     candidates = (configured,) if configured else (os.path.join(instance_path, "training-plan.toml"), _DEFAULT)

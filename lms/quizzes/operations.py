@@ -589,7 +589,7 @@ RESPONSES_HEADER = [
 CSV_BATCH = 2000  # rows fetched (and written out) at a time
 
 
-def _stamp(value: datetime | None, tz) -> str:
+def _local_time(value: datetime | None, tz) -> str:
     return value.astimezone(tz).isoformat(timespec="seconds") if value else ""
 
 
@@ -623,7 +623,7 @@ def attempts_csv(quiz: Quiz | None, tz) -> Iterator[str]:
     def write(writer, rows) -> None:
         writer.rows(
             [
-                email, name, slug, version, attempt, _stamp(started, tz), _stamp(submitted, tz),
+                email, name, slug, version, attempt, _local_time(started, tz), _local_time(submitted, tz),
                 "" if score is None else csv_number(score),
                 "" if passed is None else ("yes" if passed else "no"),
             ]
@@ -662,7 +662,7 @@ def responses_csv(quiz: Quiz | None, tz) -> Iterator[str]:
         for email, name, slug, version, attempt, submitted, position, question_id, chosen, score, right in rows:
             stable, texts = questions[question_id]
             writer.row([
-                email, name, slug, version, attempt, _stamp(submitted, tz), position, stable,
+                email, name, slug, version, attempt, _local_time(submitted, tz), position, stable,
                 " | ".join(texts[int(c)] for c in chosen), csv_number(score), "yes" if right else "no",
             ])
 
