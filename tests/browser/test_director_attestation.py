@@ -2,14 +2,18 @@
 password and self-certifies; the record is then in the Directors' history."""
 
 import re
-from datetime import date
 
+import pytest
 from playwright.sync_api import expect
 
+from lms.dates import local_today
 from lms.extensions import db
 from lms.models import Completion, Permission
 
+from ..clock import pinned_clock  # noqa: F401  (a fixture)
 from ..factories import make_user
+
+pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]
 
 PASSWORD = "a director's passphrase"
 
@@ -26,7 +30,7 @@ def test_a_director_self_certifies(live_server, page):
                      permission=Permission.DIRECTOR, password=PASSWORD)
     # What the ledger shows as done is what a declaration can name.
     for kind, ref in (("course", "prevent-for-directors"), ("certificate", "home-office-prevent-awareness")):
-        db.session.add(Completion(user_id=dana.id, kind=kind, ref=ref, completed_on=date.today(), source="lms"))
+        db.session.add(Completion(user_id=dana.id, kind=kind, ref=ref, completed_on=local_today(), source="lms"))
     db.session.commit()
     sign_in(page, live_server.url, "dana@ecpt.example", PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("My training")
