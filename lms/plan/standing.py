@@ -57,12 +57,6 @@ def _rows(plan: Plan, facts: Facts) -> list[dict]:
     return rows
 
 
-def insert_rows(rows: list[dict]) -> None:
-    """Standing rows worked out already (`rows_for_newcomers`, with their `user_id`)."""
-    if rows:
-        db.session.execute(insert(Standing.__table__), rows)
-
-
 def refresh(user_ids: Iterable[int], plan: Plan | None = None) -> None:
     """Work out the standing of these people again from their records, in the caller's
     transaction (their changes are flushed first, so they count)."""
@@ -84,8 +78,8 @@ def refresh(user_ids: Iterable[int], plan: Plan | None = None) -> None:
 def rows_for_newcomers(newcomers: Iterable[tuple[str, date, tuple[str, ...]]], plan: Plan | None = None) -> dict[str, list[dict]]:
     """The standing rows of people not yet written, by email, from (email, start date,
     categories held from it): nothing done, nothing pending. A bulk import works these out
-    before its write transaction starts, then adds each `user_id`, so the rows are written in
-    the same transaction without the database being read while it holds the write lock."""
+    before its write transaction starts and writes them, with each new `user_id`, in the same
+    transaction, so the database is not read while it holds the write lock."""
     plan = plan or current_plan()
     content = content_snapshot()
     emails: list[str] = []
