@@ -71,7 +71,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from . import revalidation, security
+    from .errors import logs
 
+    logs.init_app(app)
     security.init_app(app)
     revalidation.init_app(app)
 
@@ -97,7 +99,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(evidence_bp)
     app.register_blueprint(quizzes_bp)
 
-    from . import maintenance  # noqa: F401  (registers `lms backup`)
+    from . import mail_commands, maintenance  # noqa: F401  (register `lms deliver-mail`, `lms backup`)
     from .cli import lms_group
 
     app.cli.add_command(lms_group)

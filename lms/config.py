@@ -47,6 +47,7 @@ SETTINGS: list[Setting] = [
     Setting("SMTP_USER", "", "SMTP user name"),
     Setting("SMTP_PASSWORD", "", "SMTP password"),
     Setting("SMTP_STARTTLS", True, "Use STARTTLS with the SMTP server"),
+    Setting("SMTP_CA_FILE", "", "PEM file of the certificate authorities to trust for the SMTP server's certificate, instead of the system's (a private mail server)"),
     Setting("MAIL_FROM", "lms@localhost", "Sender address of the LMS's emails"),
     Setting("LEAVER_RETENTION_YEARS", 6, "Years after a leaver's last activity before `lms purge-leavers` anonymises them"),
     Setting("MAX_UPLOAD_MB", 10, "Largest evidence upload, in megabytes"),

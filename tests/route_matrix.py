@@ -24,6 +24,7 @@ ROUTES: dict[str, str] = {
     "admin.edit_contacts": "admin",
     "admin.list_outbox": "admin",
     "admin.show_outbox_message": "admin",
+    "admin.send_outbox_message_again": "admin",
     # people
     "people.list_people": "lead",
     "people.bulk_action": "lead",

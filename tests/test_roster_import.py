@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 
 from lms.auth import operations as accounts
 from lms.extensions import db
+from lms.mail import deliver_queued
 from lms.models import AuditEvent, OutboxMessage, Permission, TokenPurpose, User, UserCategory
 from lms.people import roster
 
@@ -509,9 +510,10 @@ class _SMTPServer(threading.Thread):
         self.sock.close()
 
 
-def test_invitations_are_sent_by_smtp_only_once_the_import_is_saved(app):
-    """Each email goes out after the commit: the person it invites is already in the database
-    as another connection sees it."""
+def test_an_import_only_queues_its_invitations_and_the_worker_sends_them_once_saved(app):
+    """The import talks to no mail server, even with one set; the delivery worker sends each
+    invitation afterwards, when the person it invites is in the database as another
+    connection sees it."""
     seen_saved: list[bool] = []
     with create_engine(app.config["SQLALCHEMY_DATABASE_URI"]).connect() as other:
 
@@ -525,11 +527,14 @@ def test_invitations_are_sent_by_smtp_only_once_the_import_is_saved(app):
         app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_STARTTLS=False)
         try:
             result = run(HEADER + "a@example.org,Ann,staff,2025-01-01\nb@example.org,Bob,trainee,2025-01-02\n", invite=True)
+            assert server.received == []
+            assert set(db.session.scalars(select(OutboxMessage.state))) == {"queued"}
+            deliver_queued()
         finally:
             server.close()
     assert result.invited == 2
     assert sorted(server.received) == ["a@example.org", "b@example.org"] and seen_saved == [True, True]
-    assert all(sent is not None for sent in db.session.scalars(select(OutboxMessage.sent_at)))
+    assert set(db.session.scalars(select(OutboxMessage.state))) == {"sent"}
 
 
 # --- size: the row limit, and people signing in during a big import ----------------------------------

@@ -31,3 +31,9 @@ def _contact_form_class():
 
 
 ContactsForm = _contact_form_class()
+
+
+class SendAgainForm(FlaskForm):
+    """Queue an outbox message once more (an administrator's decision: it may arrive twice)."""
+
+    submit = SubmitField("Send again")

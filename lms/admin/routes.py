@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from .. import org
+from .. import mail, org
 from ..extensions import db
 from ..models import OutboxMessage, Permission
+from ..models.system import MailState
 from ..pagination import paginate
 from ..permissions import requires
 from . import bp
-from .forms import ContactsForm
+from .forms import ContactsForm, SendAgainForm
 
 
 @bp.app_template_filter("tel_number")
@@ -39,12 +40,45 @@ def edit_contacts():
 @requires(Permission.ADMIN)
 def list_outbox():
     query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    shown = request.args.get("state")
+    if shown:
+        if shown not in {state.value for state in MailState}:
+            abort(404)
+        query = query.where(OutboxMessage.state == shown)
+    counts = dict(
+        db.session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all()
+    )
     page = paginate(query)
-    return render_template("admin/list_outbox.html", page=page)
+    return render_template(
+        "admin/list_outbox.html", page=page, counts=counts, shown=MailState(shown) if shown else None, MailState=MailState
+    )
 
 
 @bp.route("/outbox/<int:message_id>")
 @requires(Permission.ADMIN)
 def show_outbox_message(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
-    return render_template("admin/show_outbox_message.html", message=message)
+    return render_template(
+        "admin/show_outbox_message.html",
+        message=message,
+        message_id=mail.message_id(message),
+        form=SendAgainForm(),
+        can_send_again=message.mail_state in mail.SEND_AGAIN_FROM and bool(current_app.config["SMTP_HOST"]),
+        MailState=MailState,
+    )
+
+
+@bp.route("/outbox/<int:message_id>/send-again", methods=["POST"])
+@requires(Permission.ADMIN)
+def send_outbox_message_again(message_id: int):
+    message = db.get_or_404(OutboxMessage, message_id)
+    if SendAgainForm().validate_on_submit():
+        try:
+            mail.send_again(message, current_user)
+        except mail.CannotSendAgain as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(f"Queued to send again to {message.recipient}. The delivery worker sends it shortly.", "success")
+    return redirect(url_for("admin.show_outbox_message", message_id=message_id))

@@ -1,10 +1,12 @@
-"""Error pages in the site's shell; a 500 rolls the transaction back."""
+"""Error pages in the site's shell, each with the request's id to quote; a 500 rolls the
+transaction back (Flask has logged it, with the same id: lms/errors/logs.py)."""
 
 from flask import Blueprint, render_template
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 
 from ..extensions import db
+from .logs import request_id
 
 bp = Blueprint("errors", __name__)
 
@@ -23,8 +25,14 @@ def render_error(code: int, detail: str | None = None):
     title, body = MESSAGES[code]
     if request_ctx.url_adapter is None:
         # The request named a host this server does not answer for: no page links can be built.
-        return f"{title}. This server does not answer for that address.\n", code, {"Content-Type": "text/plain; charset=utf-8"}
-    return render_template("errors/error.html", code=code, title=title, body=detail or body), code
+        return (
+            f"{title}. This server does not answer for that address. (Reference {request_id()})\n",
+            code,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
+    return render_template(
+        "errors/error.html", code=code, title=title, body=detail or body, request_id=request_id()
+    ), code
 
 
 @bp.app_errorhandler(CSRFError)

@@ -26,7 +26,7 @@ from ..auth import operations as accounts
 from ..dates import local_today
 from ..extensions import db
 from ..links import external_url
-from ..mail import deliver
+from ..mail import outbox_row
 from ..models import (
     CATEGORIES,
     CATEGORY_LABELS,
@@ -483,12 +483,11 @@ def _apply(result: RosterImport, actor: User | None, *, filename: str, invite: b
 
     if writes.admins_leaving:
         operations.check_admins_remain(writes.admins_leaving)
-    outbox_ids = writes.write(invitations)
+    writes.write(invitations)
     newcomers.execute(writes.created_ids, "user_id")
     standing.refresh({change.person.id for change in result.updated + result.deactivated})
-    db.session.commit()
+    db.session.commit()  # the invitations are queued: `lms deliver-mail` sends them from here
     result.applied = True
-    _deliver(outbox_ids)
 
 
 class _Writes:
@@ -583,8 +582,8 @@ class _Writes:
             self.tokens.add({**i.token, "user_id": None}, email=i.email)
             self.audit_rows.add({**i.audit, "target_type": "user", "target_id": None, "at": self.now}, email=i.email)
 
-    def write(self, invitations: list[_Invitation]) -> list[int]:
-        """Every statement, in bulk; returns the ids of the emails to deliver once committed."""
+    def write(self, invitations: list[_Invitation]) -> None:
+        """Every statement, in bulk."""
         ids: dict[str, int] = {}
         if self.new_people:
             # Each id comes back with its email, so the rows may come back in any order (which
@@ -614,15 +613,11 @@ class _Writes:
                 .where(Token.user_id.in_(self.leaving), Token.used_at.is_(None))
                 .values(used_at=self.now)
             )
-        outbox_ids: list[int] = []
         if invitations:
             self.tokens.execute(ids, "user_id")
-            outbox_ids = list(db.session.scalars(
-                insert(OutboxMessage.__table__).returning(OutboxMessage.id), [i.message() for i in invitations]
-            ))
+            db.session.execute(insert(OutboxMessage.__table__), [i.message() for i in invitations])
         self.audit_rows.execute({email: str(person_id) for email, person_id in ids.items()}, "target_id")
         self.created_ids = ids
-        return outbox_ids
 
 
 class _Rows:
@@ -712,17 +707,5 @@ class _Invitation:
         )
 
     def message(self) -> dict:
-        return {"recipient": self.email, "subject": self.subject, "body": self.body}
+        return outbox_row(self.email, self.subject, self.body)
 
-
-def _deliver(outbox_ids: list[int]) -> None:
-    """Send the invitations by SMTP, when it is configured, after the import is committed: no
-    email goes out for an import that did not happen, and the transaction waits for no mail
-    server. Each outcome is recorded on its outbox row, a few at a time."""
-    if not current_app.config["SMTP_HOST"]:
-        return
-    for start in range(0, len(outbox_ids), 50):
-        batch = outbox_ids[start : start + 50]
-        for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(batch))):
-            deliver(message)
-        db.session.commit()

@@ -77,6 +77,7 @@ def send_reminders(plan: Plan, today: date, *, dry_run: bool = False) -> Reminde
         if not dry_run:
             _email_person(person, wanted, today)
             _log(person.id, wanted, today, None)
+            db.session.commit()  # one person at a time: a run stopped part-way never reminds anyone twice
 
     entries = overdue(plan, today)
     if entries:
@@ -95,8 +96,7 @@ def send_reminders(plan: Plan, today: date, *, dry_run: bool = False) -> Reminde
             if not dry_run:
                 _email_digest(lead, entries, today)
                 db.session.add(ReminderLog(user_id=lead.id, kind="digest", ref="overdue", sent_on=today))
-    if not dry_run:
-        db.session.commit()
+                db.session.commit()
     return run
 
 
