@@ -20,6 +20,8 @@ install: $(VENV)/.installed
 
 # Links in emails and PDFs use LMS_BASE_URL: BASE_URL=... here, else the environment or
 # instance/lms.toml, else http://HOST:PORT (which cannot be guessed when HOST is 0.0.0.0).
+# gunicorn and the mail delivery worker run side by side; Ctrl-C (or a TERM to this shell)
+# stops both, and when gunicorn exits, the worker is stopped with it.
 BASE_URL ?=
 
 run: install
@@ -33,7 +35,12 @@ run: install
 	    url="http://$(HOST):$(PORT)"; \
 	fi; \
 	export LMS_BASE_URL="$$url"; \
-	$(BIN)/lms init && exec $(BIN)/gunicorn -c python:lms.gunicorn_conf --bind "$(HOST):$(PORT)"
+	$(BIN)/lms init || exit; \
+	trap 'kill -TERM $$web $$mail 2>/dev/null' INT TERM; \
+	$(BIN)/lms deliver-mail & mail=$$!; \
+	$(BIN)/gunicorn -c python:lms.gunicorn_conf --bind "$(HOST):$(PORT)" & web=$$!; \
+	wait $$web; status=$$?; \
+	kill -TERM $$web $$mail 2>/dev/null; wait; exit $$status
 
 # Flask's development server, reloading on every change.
 dev: install
