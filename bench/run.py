@@ -180,6 +180,9 @@ def main() -> None:
     from bench.roster import measure_roster_import
 
     measure_roster_import(args.out, figure)  # on SQLite, its own file, whichever database the rest uses
+    from bench.mail import measure_mail_delivery
+
+    measure_mail_delivery(url, args.out, figure)
 
 
 if __name__ == "__main__":
