@@ -16,7 +16,6 @@ from lms.packs.operations import sync_content
 
 from .content import QUIZ, ContentDir
 from .evidence_helpers import PLAN, pdf_bytes, upload
-from .factories import make_user
 
 MISSING = 999_999
 
@@ -41,8 +40,10 @@ def same_as_missing(client, url: str) -> None:
 
 
 def page(response) -> str:
-    """The page, but for the sign-out form's CSRF token, which is signed with the time."""
-    return re.sub(r'name="csrf_token" value="[^"]+"', "", response.get_data(as_text=True))
+    """The page, but for the sign-out form's CSRF token, which is signed with the time, and
+    the request's own reference, which every error page shows."""
+    text = re.sub(r'name="csrf_token" value="[^"]+"', "", response.get_data(as_text=True))
+    return re.sub(r"reference <strong>[^<]+</strong>", "", text)
 
 
 def test_someone_elses_records_answer_as_if_they_did_not_exist(client, auth, content):

@@ -68,6 +68,13 @@ class LiveServer:
 
 
 @pytest.fixture
+def database_url(tmp_path):
+    """Browser journeys run on one database, SQLite: what they check is the pages, and the
+    database-sensitive tests run on both."""
+    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture
 def live_app(database_url, tmp_path):
     app = make_test_app(database_url, tmp_path, WTF_CSRF_ENABLED=True, TESTING=False)
     reset_schema(app)
