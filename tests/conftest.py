@@ -19,6 +19,7 @@ from lms.extensions import db as _db
 from lms.models import Permission
 
 from . import factories
+from .content import ContentDir
 
 PG_URL = os.environ.get("LMS_TEST_DATABASE_URL", "")
 PG_SKIP_REASON = "LMS_TEST_DATABASE_URL is not set: the PostgreSQL run of this test is skipped"
@@ -128,6 +129,12 @@ def reset_schema(app) -> None:
                     conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         else:
             _db.create_all()
+
+
+@pytest.fixture
+def content(tmp_path):
+    """A content folder of the test's own (courses/ and quizzes/) to write packs into."""
+    return ContentDir(tmp_path / "content")
 
 
 @pytest.fixture

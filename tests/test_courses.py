@@ -14,12 +14,7 @@ from lms.models import Completion, Course, CourseImage, LessonRead
 from lms.packs.operations import sync_content
 
 from .clock import pinned_clock  # noqa: F401  (a fixture)
-from .content import PNG, SVG, ContentDir
-
-
-@pytest.fixture
-def content(tmp_path):
-    return ContentDir(tmp_path / "content")
+from .content import PNG, SVG
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from lms.extensions import db
 from lms.models import Evidence
 from lms.packs.operations import sync_content
 
-from .content import ContentDir
 from .evidence_helpers import pdf_bytes, upload
 from .factories import make_user
 from .test_compliance import PLAN, complete
@@ -45,11 +44,6 @@ options = [
   { text = "-5" },
 ]
 """
-
-
-@pytest.fixture
-def content(tmp_path):
-    return ContentDir(tmp_path / "content")
 
 
 @pytest.fixture

@@ -13,8 +13,6 @@ from lms.models import Quiz
 from lms.packs.schemas import QuizSchema
 from lms.quizzes.gift import parse_gift, to_gift
 
-from .content import ContentDir
-
 # Written for these tests: every construct Moodle documents, with Windows line endings and a
 # byte order mark added below.
 EVERYTHING = r"""// A GIFT file for the tests.
@@ -155,11 +153,6 @@ def test_questions_the_pack_format_refuses_are_skipped_whole():
 def test_duplicate_titles_get_their_own_ids():
     result = parse_gift("::Same::A?{=a ~b}\n\n::Same::B?{=a ~b}\n")
     assert [q["id"] for q in result.questions] == ["same", "same-2"]
-
-
-@pytest.fixture
-def content(tmp_path):
-    return ContentDir(tmp_path / "content")
 
 
 @pytest.fixture

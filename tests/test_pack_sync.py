@@ -26,11 +26,6 @@ from .content import PNG, ContentDir
 
 
 @pytest.fixture
-def content(tmp_path):
-    return ContentDir(tmp_path / "content")
-
-
-@pytest.fixture
 def app_overrides(content):
     return {"PROJECT_ROOT": content.root}
 

@@ -18,11 +18,6 @@ from .content import PNG, SVG, ContentDir
 
 
 @pytest.fixture
-def content(tmp_path):
-    return ContentDir(tmp_path / "content")
-
-
-@pytest.fixture
 def ctx(tmp_path, content, monkeypatch):
     monkeypatch.chdir(content.root)  # errors show paths relative to the working folder
     app = make_test_app(f"sqlite:///{tmp_path / 'unused.sqlite3'}", tmp_path,

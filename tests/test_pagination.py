@@ -9,7 +9,7 @@ import pytest
 import lms
 from lms.packs.operations import sync_content
 
-from .content import QUIZ, ContentDir
+from .content import QUIZ
 from .factories import make_user
 
 LISTS = [
@@ -22,11 +22,6 @@ LISTS = [
     "/dashboard/overdue",
 ]
 NONSENSE = [str(10**30), "-1", "0", "abc", "1e3", "9" * 5000, "2.5", ""]
-
-
-@pytest.fixture
-def content(tmp_path):
-    return ContentDir(tmp_path / "content")
 
 
 @pytest.fixture

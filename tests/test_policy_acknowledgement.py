@@ -11,7 +11,6 @@ from lms.models import AuditEvent, Completion, PolicyAcknowledgement
 from lms.packs.operations import sync_content
 
 from .clock import DAY, pinned_clock  # noqa: F401  (a fixture)
-from .content import ContentDir
 from .evidence_helpers import text
 
 PLAN = """
@@ -37,11 +36,6 @@ def policy_toml(version: str, effective: date, changes: str) -> str:
         statement = "I have read and understood Our Policy, version {version}."
         changes = "{changes}"
         """
-
-
-@pytest.fixture
-def content(tmp_path):
-    return ContentDir(tmp_path / "content")
 
 
 @pytest.fixture

@@ -14,15 +14,10 @@ from lms.extensions import db
 from lms.models import Attestation, Completion, Evidence, QuizAttempt
 from lms.packs.operations import sync_content
 
-from .content import QUIZ, ContentDir
+from .content import QUIZ
 from .evidence_helpers import PLAN, pdf_bytes, upload
 
 MISSING = 999_999
-
-
-@pytest.fixture
-def content(tmp_path):
-    return ContentDir(tmp_path / "content")
 
 
 @pytest.fixture

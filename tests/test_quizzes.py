@@ -64,11 +64,6 @@ WRONG = {"capital": ["1"], "primes": ["2"], "sky": ["1"], "water": ["0"]}
 
 
 @pytest.fixture
-def content(tmp_path):
-    return ContentDir(tmp_path / "content")
-
-
-@pytest.fixture
 def app_overrides(content):
     return {"PROJECT_ROOT": content.root}
 

@@ -17,7 +17,6 @@ from lms.packs.operations import sync_content
 
 from .clock import pinned_clock, pinned_moment  # noqa: F401  (a fixture)
 from .conftest import make_test_app, reset_schema
-from .content import ContentDir
 from .factories import make_user, session_key
 
 PLAN = """
@@ -40,11 +39,6 @@ title = "Alpha check"
 categories = ["contractor"]
 due_days = 14
 """
-
-
-@pytest.fixture
-def content(tmp_path):
-    return ContentDir(tmp_path / "content")
 
 
 @pytest.fixture
