@@ -153,6 +153,10 @@ def main() -> None:
         if args.reuse:
             if db_url == url and people != args.people:
                 continue  # one PostgreSQL database holds the larger organisation only
+            with app.app_context():
+                from flask_migrate import upgrade
+
+                upgrade()  # the reused database gets the schema the code now expects
             made = existing(app)
         else:
             reset_database(app)
