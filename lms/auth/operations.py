@@ -144,17 +144,15 @@ def key_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_token(purpose: TokenPurpose, lifetime: timedelta, user: User | None = None) -> str:
+def issue_token(
+    purpose: TokenPurpose, lifetime: timedelta, user: User | None = None, *, user_id: int | None = None
+) -> str:
+    """A new one-time link's raw token (stored only hashed), for `user` or the person `user_id`."""
     raw = secrets.token_urlsafe(32)
     now = utcnow()
+    owner = {"user": user} if user is not None else {"user_id": user_id}
     db.session.add(
-        Token(
-            purpose=purpose.value,
-            token_hash=key_digest(raw),
-            user=user,
-            created_at=now,
-            expires_at=now + lifetime,
-        )
+        Token(purpose=purpose.value, token_hash=key_digest(raw), created_at=now, expires_at=now + lifetime, **owner)
     )
     return raw
 
@@ -294,17 +292,7 @@ def request_password_reset(email: str, send: bool = True) -> None:
     found = db.session.execute(select(User.id, User.name, User.active).where(User.email == email)).first()
     known = found is not None and found.active and send
     hours = current_app.config["RESET_HOURS"]
-    raw = secrets.token_urlsafe(32)
-    now = utcnow()
-    db.session.add(
-        Token(
-            purpose=TokenPurpose.RESET.value,
-            token_hash=key_digest(raw),
-            user_id=found.id if known else None,
-            created_at=now,
-            expires_at=now + timedelta(hours=hours),
-        )
-    )
+    raw = issue_token(TokenPurpose.RESET, timedelta(hours=hours), user_id=found.id if known else None)
     link = external_url("auth.reset_password", token=raw)
     body = render_template("email/reset.txt", name=found.name if known else "", link=link, hours=hours)
     if known:

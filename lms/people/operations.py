@@ -135,7 +135,6 @@ def _set_active(person: User, active: bool) -> None:
         person.deactivated_at = utcnow()
         person.session_token = new_session_token()  # signs them out everywhere
         _void_tokens(person)
-    standing.refresh([person.id])
 
 
 def _void_tokens(person: User, purposes: Iterable[TokenPurpose] = tuple(TokenPurpose)) -> None:
@@ -156,6 +155,7 @@ def deactivate(actor: User | None, person: User, source: str = "form") -> bool:
     if person.permission == Permission.ADMIN:
         check_admins_remain([person.id])
     _set_active(person, False)
+    standing.refresh([person.id])
     audit.record(
         "person.deactivated", person, actor=actor, email=person.email, source=source,
         changes={"active": {"before": True, "after": False}},
@@ -171,6 +171,7 @@ def reactivate(actor: User | None, person: User, source: str = "form") -> bool:
     if person.active:
         return False
     _set_active(person, True)
+    standing.refresh([person.id])
     audit.record(
         "person.reactivated", person, actor=actor, email=person.email, source=source,
         changes={"active": {"before": False, "after": True}},
