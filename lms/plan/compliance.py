@@ -17,7 +17,7 @@ from sqlalchemy import String, select
 from ..extensions import db
 from ..models import CATEGORY_LABELS, User, UserCategory
 from ..models.content import Completion
-from .content_cache import content_snapshot
+from .content import content_snapshot
 from .plan import Plan, Terms
 from .status import Result, Status, evaluate_latest
 

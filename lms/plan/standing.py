@@ -26,7 +26,7 @@ from ..dates import local_today
 from ..extensions import db
 from ..models import OrgSetting, Standing
 from .compliance import Facts, Person, items_for, load_facts
-from .content_cache import content_snapshot
+from .content import content_snapshot
 from .loader import configured_plan_path, current_plan
 from .plan import Plan
 from .status import Status
