@@ -7,7 +7,7 @@ from flask import url_for
 
 from ..plan.actions import Action, register_action
 from ..plan.compliance import Item
-from ..plan.content_cache import content_snapshot
+from ..plan.content import content_snapshot
 from ..plan.loader import current_plan
 from ..plan.status import Status
 

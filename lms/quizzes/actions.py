@@ -11,7 +11,7 @@ from ..models import QuizAttempt
 from ..models.quiz import IN_PROGRESS
 from ..plan.actions import Action, register_actions
 from ..plan.compliance import Item
-from ..plan.content_cache import content_snapshot
+from ..plan.content import content_snapshot
 from ..plan.status import Status
 
 
