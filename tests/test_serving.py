@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -97,9 +98,19 @@ def test_make_run_serves_with_gunicorn_and_the_delivery_worker_and_ctrl_c_stops_
         running = _session_processes(make.pid)
         assert any("gunicorn" in cmd for cmd in running.values()), running
         assert any("deliver-mail" in cmd for cmd in running.values()), running
+        # The worker starts beside the server and says so once it is up: wait for that line
+        # (on a busy machine it can come a few seconds after the server answers).
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(make.stdout), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 60
+        while not any("LMS_SMTP_HOST is not set" in line for line in list(lines)) and time.monotonic() < deadline:
+            time.sleep(0.2)
 
         os.killpg(make.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole group
-        output, _ = make.communicate(timeout=60)
+        make.wait(timeout=60)
+        reader.join(timeout=10)
+        output = "".join(lines)
     finally:
         if make.poll() is None:
             os.killpg(make.pid, signal.SIGKILL)
