@@ -70,12 +70,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import revalidation, security
+    from . import revalidation, security, transaction
     from .errors import logs
 
     logs.init_app(app)
     security.init_app(app)
     revalidation.init_app(app)
+    transaction.init_app(app)
 
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp

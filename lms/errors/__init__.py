@@ -15,6 +15,7 @@ MESSAGES = {
     403: ("You do not have permission to see this page", "If you think you should, ask your Safeguarding Lead or an administrator."),
     404: ("Page not found", "If you typed the address, check it is correct. If you followed a link, it may have expired or been used already."),
     405: ("That action is not allowed here", "Go back and use the buttons on the page."),
+    409: ("That could not be done", "Someone or something changed it first. Go back, reload the page and try again."),
     413: ("The file or form is too large", "Choose a smaller file and try again."),
     429: ("Too many attempts", "For your security, please wait 15 minutes before you try again."),
     500: ("Sorry, something went wrong", "The problem has been logged. Please try again in a few minutes."),
@@ -52,5 +53,5 @@ def _register(code: int) -> None:
     bp.app_errorhandler(code)(lambda error: render_error(code))
 
 
-for _code in (400, 403, 404, 405, 413, 429):
+for _code in (400, 403, 404, 405, 409, 413, 429):
     _register(_code)

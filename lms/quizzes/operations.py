@@ -593,9 +593,12 @@ def _local_time(value: datetime | None, tz) -> str:
     return value.astimezone(tz).isoformat(timespec="seconds") if value else ""
 
 
-def _stream(statement, write_rows) -> Iterator[str]:
+def _stream(header: list[str], statement, write_rows) -> Iterator[str]:
     """Run the query with a server-side cursor where there is one (yield_per) and yield the
-    CSV text batch by batch: memory stays the same whatever the number of rows."""
+    CSV text batch by batch: memory stays the same whatever the number of rows. The query is
+    built before the response starts; the rows are read as it is sent, after the request's
+    transaction has been committed (lms/transaction.py), so no ORM object is used here."""
+    yield ",".join(header) + "\n"
     writer = CsvWriter()
     for partition in db.session.execute(
         statement.execution_options(yield_per=CSV_BATCH)
@@ -630,8 +633,7 @@ def attempts_csv(quiz: Quiz | None, tz) -> Iterator[str]:
             for email, name, slug, version, attempt, started, submitted, score, passed in rows
         )
 
-    yield ",".join(ATTEMPTS_HEADER) + "\n"
-    yield from _stream(statement, write)
+    return _stream(ATTEMPTS_HEADER, statement, write)
 
 
 def responses_csv(quiz: Quiz | None, tz) -> Iterator[str]:
@@ -666,5 +668,4 @@ def responses_csv(quiz: Quiz | None, tz) -> Iterator[str]:
                 " | ".join(texts[int(c)] for c in chosen), csv_number(score), "yes" if right else "no",
             ])
 
-    yield ",".join(RESPONSES_HEADER) + "\n"
-    yield from _stream(statement, write)
+    return _stream(RESPONSES_HEADER, statement, write)
