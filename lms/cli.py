@@ -120,11 +120,14 @@ def _sync_or_exit() -> None:
         _print_errors(content_errors)
         raise SystemExit(1)
     _check_plan_or_exit()
+    from .extensions import db
+
     try:
         changes = operations.sync_content()
     except operations.ContentInvalid as exc:
         _print_errors(exc.errors)
         raise SystemExit(1) from None
+    db.session.commit()  # every pack in one transaction: all of them or, on any error, none
     for kind_id, c in changes.items():
         click.echo(
             f"{kind_id}: {len(c.added)} added, {len(c.updated)} updated, "

@@ -106,6 +106,6 @@ def update_contacts(values: dict[str, str], actor) -> dict[str, tuple[str, str]]
             actor=actor,
             changes={k: {"before": b, "after": a} for k, (b, a) in changes.items()},
         )
-    db.session.commit()
+    db.session.flush()
     g.pop("org_contacts", None)
     return changes

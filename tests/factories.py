@@ -48,3 +48,12 @@ def session_key(user: User) -> str:
 def date_parts(name: str, day: date) -> dict[str, str]:
     """A date as a form's day, month and year boxes post it (GOV.UK's date input)."""
     return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
+
+
+def sync_content():
+    """Store the content packs and commit, as `lms sync-content` does."""
+    from lms.packs import operations as packs
+
+    changes = packs.sync_content()
+    db.session.commit()
+    return changes

@@ -15,7 +15,7 @@ from lms import audit
 from lms.csvexport import safe_cell
 from lms.extensions import db
 from lms.models import Evidence
-from lms.packs.operations import sync_content
+from tests.factories import sync_content
 
 from .evidence_helpers import pdf_bytes, upload
 from .factories import make_user

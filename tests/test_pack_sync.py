@@ -19,7 +19,8 @@ from lms.models import (
     QuizVersion,
 )
 from lms.packs import registry
-from lms.packs.operations import ContentInvalid, sync_content
+from lms.packs.operations import ContentInvalid
+from tests.factories import sync_content
 
 from .conftest import make_test_app
 from .content import PNG, ContentDir

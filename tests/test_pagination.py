@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import lms
-from lms.packs.operations import sync_content
+from tests.factories import sync_content
 
 from .content import QUIZ
 from .factories import make_user

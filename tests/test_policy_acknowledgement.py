@@ -8,7 +8,7 @@ from sqlalchemy import select
 from lms.courses.operations import active_course, mark_read
 from lms.extensions import db
 from lms.models import AuditEvent, Completion, PolicyAcknowledgement
-from lms.packs.operations import sync_content
+from tests.factories import sync_content
 
 from .clock import DAY, pinned_clock  # noqa: F401  (a fixture)
 from .evidence_helpers import text

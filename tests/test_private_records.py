@@ -12,7 +12,7 @@ from sqlalchemy import select
 from lms.evidence import attestations
 from lms.extensions import db
 from lms.models import Attestation, Completion, Evidence, QuizAttempt
-from lms.packs.operations import sync_content
+from tests.factories import sync_content
 
 from .content import QUIZ
 from .evidence_helpers import PLAN, pdf_bytes, upload

@@ -15,7 +15,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from lms.extensions import db
 from lms.models import Completion, QuizAttempt, QuizQuestion, QuizResponse
-from lms.packs.operations import sync_content
+from tests.factories import sync_content
 
 from .conftest import make_test_app, reset_schema
 from .content import ContentDir

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import Completion, Quiz, QuizAttempt, QuizQuestion, QuizResponse
-from lms.packs.operations import sync_content
 from lms.quizzes import operations
+from tests.factories import sync_content
 
 from .content import ContentDir
 

@@ -35,7 +35,10 @@ def people() -> dict[str, User]:
 
 
 def run(data: bytes | str, **options):
-    return roster.import_roster(data.encode() if isinstance(data, str) else data, actor=None, **options)
+    """Import as `lms import-roster` does: one transaction, committed after the import."""
+    result = roster.import_roster(data.encode() if isinstance(data, str) else data, actor=None, **options)
+    db.session.commit()
+    return result
 
 
 # --- reading: headers, encodings, delimiters ---------------------------------------------------
@@ -612,6 +615,7 @@ def test_people_sign_in_while_20000_people_are_imported(tmp_path):
     try:
         with importer.app_context(), importer.test_request_context(environ_overrides={"REMOTE_ADDR": "cli"}):
             result = roster.import_roster(_big_roster(20_000), actor=None)
+            db.session.commit()  # as `lms import-roster` does
             db.session.remove()
     finally:
         done.set()

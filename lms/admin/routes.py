@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import mail, org
+from .. import mail, org, transaction
 from ..extensions import db
 from ..models import OutboxMessage, Permission
 from ..models.system import MailState
@@ -76,9 +76,8 @@ def send_outbox_message_again(message_id: int):
         try:
             mail.send_again(message, current_user)
         except mail.CannotSendAgain as exc:
-            db.session.rollback()
+            transaction.discard()
             flash(str(exc), "error")
         else:
-            db.session.commit()
             flash(f"Queued to send again to {message.recipient}. The delivery worker sends it shortly.", "success")
     return redirect(url_for("admin.show_outbox_message", message_id=message_id))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import abort
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
@@ -17,6 +16,7 @@ from ..models.types import utcnow
 from ..plan import standing
 from ..plan.loader import current_plan
 from ..plan.status import Status, evaluate_latest
+from ..transaction import NotFound
 
 
 def required_course_slugs(user: User) -> set[str]:
@@ -84,7 +84,7 @@ def active_course(slug: str) -> Course:
         .where(Course.slug == slug, Course.archived.is_(False))
     )
     if course is None:
-        abort(404)
+        raise NotFound()
     return course
 
 
@@ -249,7 +249,7 @@ def mark_read(user: User, course: Course, lesson: Lesson) -> Completion | None:
         )
         db.session.add(completion)
         standing.refresh([user.id])
-    db.session.commit()
+    db.session.flush()
     return completion
 
 

@@ -50,7 +50,7 @@ def current_declaration(org_name: str) -> Declaration:
             db.session.add(first)
     except IntegrityError:  # another request stored it a moment ago
         return db.session.scalar(select(Declaration).order_by(Declaration.version.desc()).limit(1))
-    db.session.commit()
+    db.session.flush()
     return first
 
 
@@ -64,7 +64,7 @@ def set_declaration(text: str, actor: User, org_name: str) -> Declaration | None
     db.session.add(declaration)
     db.session.flush()
     audit.record("declaration.updated", declaration, actor=actor, version=declaration.version)
-    db.session.commit()
+    db.session.flush()
     return declaration
 
 
@@ -218,7 +218,7 @@ def attest(user: User, ref: str, confirmed: set[str], org_name: str, declaration
     )
     audit.record("attestation.made", attestation, actor=user, ref=ref, hash=attestation.hash)
     standing.refresh([user.id])
-    db.session.commit()
+    db.session.flush()
     return attestation
 
 

@@ -136,7 +136,7 @@ def issue(user: User, offer: Offer) -> IssuedCertificate:
             db.session.add(cert)
     except IntegrityError:  # the same download in another tab a moment ago
         return existing()
-    db.session.commit()
+    db.session.flush()
     return cert
 
 

@@ -1,5 +1,6 @@
 """State changes for evidence: uploading a certificate, the lead's decision, withdrawal, and
-acknowledging a policy. Each function commits and writes its audit row in the same transaction."""
+acknowledging a policy. Each function writes its audit row in the caller's transaction and
+flushes; a refusal raises EvidenceError, and the route then discards what was begun."""
 
 from __future__ import annotations
 
@@ -30,10 +31,11 @@ from ..models import (
 )
 from ..plan import standing
 from ..plan.loader import current_plan
+from ..transaction import Conflict
 from .files import check_content, check_filename, read_limited
 
 
-class EvidenceError(ValueError):
+class EvidenceError(Conflict):
     """A request we refuse, with the message shown to the person."""
 
 
@@ -96,11 +98,7 @@ def upload_certificate(
     db.session.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
     db.session.add(evidence)
     db.session.flush()
-    try:
-        check_allowance(user)
-    except EvidenceError:
-        db.session.rollback()
-        raise
+    check_allowance(user)
     audit.record("evidence.uploaded", evidence, actor=user, ref=ref, sha256=digest, size=len(data), mime=mime)
     if others:
         for other in others:
@@ -109,7 +107,7 @@ def upload_certificate(
             "evidence.possibly_shared", evidence, actor=user, sha256=digest, other_evidence=[e.id for e in others]
         )
     standing.refresh([user.id])
-    db.session.commit()
+    db.session.flush()
     return evidence
 
 
@@ -207,7 +205,6 @@ def _decide(evidence: Evidence, lead: User, status: EvidenceStatus, reason: str 
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        db.session.rollback()
         raise EvidenceError("This evidence is no longer waiting for a decision")
     db.session.refresh(evidence)
 
@@ -228,7 +225,7 @@ def verify(evidence: Evidence, lead: User) -> Completion:
     db.session.add(completion)
     audit.record("evidence.verified", evidence, actor=lead, ref=evidence.certificate_ref, person=evidence.user_id)
     standing.refresh([evidence.user_id])
-    db.session.commit()
+    db.session.flush()
     return completion
 
 
@@ -253,7 +250,7 @@ def reject(evidence: Evidence, lead: User, reason: str) -> None:
         "evidence.rejected", evidence, actor=lead, ref=evidence.certificate_ref, person=evidence.user_id, reason=reason
     )
     standing.refresh([evidence.user_id])
-    db.session.commit()
+    db.session.flush()
 
 
 def withdraw(evidence: Evidence, user: User) -> None:
@@ -267,12 +264,11 @@ def withdraw(evidence: Evidence, user: User) -> None:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        db.session.rollback()
         raise EvidenceError("This evidence has already been checked, so it cannot be withdrawn")
     db.session.refresh(evidence)
     audit.record("evidence.withdrawn", evidence, actor=user, ref=evidence.certificate_ref)
     standing.refresh([evidence.user_id])
-    db.session.commit()
+    db.session.flush()
 
 
 # -- policy acknowledgement --------------------------------------------------------------
@@ -340,7 +336,7 @@ def acknowledge_policy(user: User, course: Course, version_seen: str) -> PolicyA
     )
     audit.record("policy.acknowledged", ack, actor=user, ref=version.policy_ref, version=version.policy_version)
     standing.refresh([user.id])
-    db.session.commit()
+    db.session.flush()
     return ack
 
 

@@ -96,27 +96,24 @@ def _move_content_revision() -> None:
 
 
 def sync_content() -> dict[str, SyncChanges]:
-    """Store every pack's current version, archive the packs that are gone, in one commit.
+    """Store every pack's current version and archive the packs that are gone, in the
+    caller's transaction (the command commits it once).
 
     Raises ContentInvalid, changing nothing, when any pack has an error.
     """
     content = load_content()
     if content.errors:
         raise ContentInvalid(content.errors)
-    try:
-        changes = {
-            kind_id: kind.sync(content.packs[kind_id]) for kind_id, kind in content.kinds.items()
-        }
-        changed = {
-            kind_id: {"added": c.added, "updated": c.updated, "archived": c.archived}
-            for kind_id, c in changes.items()
-            if c.added or c.updated or c.archived
-        }
-        if changed:
-            audit.record("content.sync", **changed)
-            _move_content_revision()
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    changes = {
+        kind_id: kind.sync(content.packs[kind_id]) for kind_id, kind in content.kinds.items()
+    }
+    changed = {
+        kind_id: {"added": c.added, "updated": c.updated, "archived": c.archived}
+        for kind_id, c in changes.items()
+        if c.added or c.updated or c.archived
+    }
+    if changed:
+        audit.record("content.sync", **changed)
+        _move_content_revision()
+    db.session.flush()
     return changes

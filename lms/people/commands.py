@@ -9,6 +9,7 @@ from flask import current_app
 
 from ..cli import lms_group, require_base_url
 from ..dates import local_today
+from ..extensions import db
 from . import personal_data, roster
 
 
@@ -31,6 +32,7 @@ def import_roster_command(file: Path, dry_run: bool, invite: bool, deactivate_mi
             invite=invite,
             deactivate_missing=deactivate_missing,
         )
+        db.session.commit()  # one import, one transaction: nothing is written when any row is wrong
     for error in result.errors:
         click.echo(str(error), err=True)
     for note in result.notes:
@@ -66,6 +68,7 @@ def purge_leavers_command(years: int | None, dry_run: bool) -> None:
     """Anonymise leavers whose last activity is older than the retention period."""
     years = years or current_app.config["LEAVER_RETENTION_YEARS"]
     leavers = personal_data.purge_leavers(years, local_today(), dry_run=dry_run)
+    db.session.commit()
     verb = "would anonymise" if dry_run else "anonymised"
     for leaver in leavers:
         who = f"{leaver.person.email} " if dry_run else ""

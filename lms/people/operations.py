@@ -19,10 +19,13 @@ from ..auth import operations as accounts
 from ..extensions import db
 from ..models import Permission, Token, TokenPurpose, User, new_session_token, utcnow
 from ..plan import standing
+from ..transaction import DomainError
 
 
-class NotAllowed(Exception):
+class NotAllowed(DomainError):
     """A change the rules forbid; the message says why, for the person who tried."""
+
+    status = 403
 
 
 # --- the rules -------------------------------------------------------------------------------
@@ -238,7 +241,7 @@ def add_person(actor: User, *, invite: bool = True, **fields) -> User:
     )
     if invite:
         accounts.invite(person, actor)
-    db.session.commit()
+    db.session.flush()
     return person
 
 
@@ -307,11 +310,11 @@ def _skip_reason(actor: User, action: str, person: User) -> str:
 def run_bulk_invite(actor: User, people: list[User]) -> int:
     for person in people:
         send_invitation(actor, person)
-    db.session.commit()
+    db.session.flush()
     return len(people)
 
 
 def run_bulk_deactivate(actor: User, people: list[User]) -> int:
     count = sum(deactivate(actor, person, source="bulk") for person in people)
-    db.session.commit()
+    db.session.flush()
     return count

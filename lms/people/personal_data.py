@@ -148,7 +148,7 @@ def export_zip(person: User, actor: User | None) -> bytes:
             manifest["contents"][name] = entry
         archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
     audit.record("person.data_exported", person, actor=actor, sources=sorted(SOURCES))
-    db.session.commit()
+    db.session.flush()
     return buffer.getvalue()
 
 
@@ -215,5 +215,5 @@ def purge_leavers(older_than_years: int, today: date, *, dry_run: bool = False, 
         anonymise(leaver.person, actor)
     if leavers:
         audit.record("people.purged", actor=actor, count=len(leavers), older_than_years=older_than_years)
-    db.session.commit()
+    db.session.flush()
     return leavers

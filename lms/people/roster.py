@@ -486,7 +486,7 @@ def _apply(result: RosterImport, actor: User | None, *, filename: str, invite: b
     writes.write(invitations)
     newcomers.execute(writes.created_ids, "user_id")
     standing.refresh({change.person.id for change in result.updated + result.deactivated})
-    db.session.commit()  # the invitations are queued: `lms deliver-mail` sends them from here
+    db.session.flush()  # the invitations are queued: `lms deliver-mail` sends them after the commit
     result.applied = True
 
 

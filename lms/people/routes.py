@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
 
-from .. import csvexport
+from .. import csvexport, transaction
 from ..dates import local_today
 from ..extensions import db
 from ..models import AuditEvent, Permission, User, UserCategory
@@ -101,7 +101,7 @@ def bulk_action():
             else:
                 flash("Nobody selected has anything to do, so no reminder was sent.", "info")
     except NotAllowed as exc:
-        db.session.rollback()
+        transaction.discard()
         flash(str(exc), "error")
     return redirect(url_for("people.list_people"))
 
@@ -110,14 +110,13 @@ def bulk_action():
 
 
 def _apply(change, success: str) -> None:
-    """Make one change to a person: commit and say so, or roll back and say why not."""
+    """Make one change to a person and say so, or drop it and say why not (the request commits)."""
     try:
         change()
     except NotAllowed as exc:
-        db.session.rollback()
+        transaction.discard()
         flash(str(exc), "error")
     else:
-        db.session.commit()
         flash(success, "success")
 
 
@@ -195,10 +194,9 @@ def edit_person(user_id: int):
                 today=local_today(),
             )
         except NotAllowed as exc:
-            db.session.rollback()
+            transaction.discard()
             form.permission.errors.append(str(exc))
         else:
-            db.session.commit()
             flash("Changes saved." if changes else "Nothing changed.", "success")
             return redirect(url_for("people.show_person", user_id=person.id))
     return render_template("people/edit_person.html", form=form, person=person)
@@ -328,7 +326,7 @@ def confirm_import():
             expected=form.fingerprint.data,
         )
     except NotAllowed as exc:
-        db.session.rollback()
+        transaction.discard()
         flash(str(exc), "error")
         return redirect(url_for("people.import_roster"))
     if not result.applied:

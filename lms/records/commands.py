@@ -8,6 +8,7 @@ import click
 
 from ..cli import lms_group, require_base_url
 from ..dates import local_today
+from ..extensions import db
 from ..plan.loader import current_plan
 from .importing import import_records
 from .reminders import send_reminders
@@ -21,6 +22,7 @@ def import_records_command(file: Path, dry_run: bool) -> None:
     result = import_records(
         file.read_bytes(), current_plan(), local_today(), actor=None, filename=file.name, dry_run=dry_run
     )
+    db.session.commit()  # one import, one transaction
     for error in result.errors:
         click.echo(error, err=True)
     for row in result.new:

@@ -215,5 +215,5 @@ def import_records(data: bytes, plan: Plan, today: date, *, actor: User | None, 
             rows=[[r.email, r.kind, r.ref, r.completed_on.isoformat()] for r in result.new[:1000]],
         )
     standing.refresh({row.user_id for row in result.new}, plan)
-    db.session.commit()
+    db.session.flush()
     return result

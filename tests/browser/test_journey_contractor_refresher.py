@@ -14,9 +14,9 @@ from sqlalchemy import update
 from lms.dates import local_today
 from lms.extensions import db
 from lms.models import Completion
-from lms.packs.operations import sync_content
 from lms.plan.status import add_months
 from lms.plan.views import long_date
+from tests.factories import sync_content
 
 from ..clock import pinned_clock  # noqa: F401  (a fixture)
 from ..factories import make_user

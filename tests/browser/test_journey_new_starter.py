@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 
 from lms.dates import local_today
 from lms.models import Permission
-from lms.packs.operations import sync_content
 from lms.plan.views import long_date
+from tests.factories import sync_content
 
 from ..clock import pinned_clock  # noqa: F401  (a fixture)
 from ..evidence_helpers import pdf_bytes

@@ -21,7 +21,7 @@ PASSWORD = "a dashboard passphrase"
 
 @pytest.fixture
 def organisation(live_server):
-    from lms.packs.operations import sync_content
+    from tests.factories import sync_content
 
     sync_content()
     today = local_today()

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from lms.packs.operations import sync_content
+from tests.factories import sync_content
 
 from ..content import ContentDir
 from ..factories import make_user
