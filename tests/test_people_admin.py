@@ -343,10 +343,10 @@ def test_bulk_without_action_or_people_changes_nothing(client, auth):
 def test_bulk_never_deactivates_the_last_admin(app):
     admin = make_user(permission=Permission.ADMIN)
     other = make_user(permission=Permission.ADMIN)
-    plan = operations.plan_bulk(other, "deactivate", [admin, other])
+    selection = operations.select_for_bulk(other, "deactivate", [admin, other])
     # the actor is skipped as themself; the other admin may go
-    assert [p.id for p in plan.people] == [admin.id]
+    assert [p.id for p in selection.people] == [admin.id]
     make_user(permission=Permission.ADMIN, active=False)
-    operations.run_bulk_deactivate(other, plan.people)
-    plan = operations.plan_bulk(make_user(permission=Permission.ADMIN), "deactivate", [other])
-    assert plan.people == [other]
+    operations.run_bulk_deactivate(other, selection.people)
+    selection = operations.select_for_bulk(make_user(permission=Permission.ADMIN), "deactivate", [other])
+    assert selection.people == [other]

@@ -255,7 +255,7 @@ BULK_ACTIONS = {
 
 
 @dataclass
-class BulkPlan:
+class BulkSelection:
     """Who a bulk action would change, and who it would skip and why."""
 
     action: str
@@ -270,22 +270,22 @@ def load_people(ids: Iterable[int]) -> list[User]:
     return list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.name, User.id)))
 
 
-def plan_bulk(actor: User, action: str, people: list[User]) -> BulkPlan:
-    plan = BulkPlan(action)
+def select_for_bulk(actor: User, action: str, people: list[User]) -> BulkSelection:
+    selection = BulkSelection(action)
     for person in people:
         reason = _skip_reason(actor, action, person)
         if reason:
-            plan.skipped.append((person, reason))
+            selection.skipped.append((person, reason))
         else:
-            plan.people.append(person)
+            selection.people.append(person)
     if action == "deactivate":
-        losing = {p.id for p in plan.people if p.permission == Permission.ADMIN}
+        losing = {p.id for p in selection.people if p.permission == Permission.ADMIN}
         admins = active_admin_ids()
         if admins and admins <= losing:
-            keep = next(p for p in plan.people if p.id in losing)
-            plan.people.remove(keep)
-            plan.skipped.append((keep, "the last active administrator"))
-    return plan
+            keep = next(p for p in selection.people if p.id in losing)
+            selection.people.remove(keep)
+            selection.skipped.append((keep, "the last active administrator"))
+    return selection
 
 
 def _skip_reason(actor: User, action: str, person: User) -> str:

@@ -84,18 +84,18 @@ def bulk_action():
     if not people:
         flash("Select at least one person.", "error")
         return redirect(url_for("people.list_people"))
-    plan = operations.plan_bulk(current_user, form.action.data, people)
-    if form.confirm.data != "yes" or not plan.people:
-        return render_template("people/confirm_bulk.html", plan=plan, form=form, label=operations.BULK_ACTIONS[plan.action])
+    selection = operations.select_for_bulk(current_user, form.action.data, people)
+    if form.confirm.data != "yes" or not selection.people:
+        return render_template("people/confirm_bulk.html", selection=selection, form=form, label=operations.BULK_ACTIONS[selection.action])
     try:
-        if plan.action == "invite":
-            count = operations.run_bulk_invite(current_user, plan.people)
+        if selection.action == "invite":
+            count = operations.run_bulk_invite(current_user, selection.people)
             flash(f"Invitations sent to {_plural(count)}.", "success")
-        elif plan.action == "deactivate":
-            count = operations.run_bulk_deactivate(current_user, plan.people)
+        elif selection.action == "deactivate":
+            count = operations.run_bulk_deactivate(current_user, selection.people)
             flash(f"{_plural(count)} deactivated. Their records are kept.", "success")
         else:
-            run = remind_people(current_plan(), local_today(), [p.id for p in plan.people], current_user)
+            run = remind_people(current_plan(), local_today(), [p.id for p in selection.people], current_user)
             if run.people:
                 flash(f"Reminders sent to {_plural(len(run.people))}.", "success")
             else:
