@@ -7,7 +7,7 @@ PORT   ?= 5000
 # pytest workers: two cores here; override with `make test WORKERS=1`
 WORKERS ?= 2
 
-.PHONY: run dev test lint install bench lock clean
+.PHONY: run dev test lint install bench bench-scale lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# 100,000 people and 1,000,000 attempts on PostgreSQL (LMS_BENCH_SCALE_DATABASE_URL).
+bench-scale: install
+	$(BIN)/python bench/scale.py
 
 # Re-pin every dependency after changing pyproject.toml.
 lock: $(BIN)/python

@@ -70,6 +70,7 @@ def reset_database(app) -> None:
                 Path(str(path) + suffix).unlink(missing_ok=True)
         upgrade()
         sync_content()
+        db.session.commit()  # as `lms sync-content` does
 
 
 def _chunks(rows, size=5000):

@@ -219,6 +219,7 @@ def _start_attempts(app, learners) -> tuple[dict, dict[int, str]]:
         for user_id, _token in learners:
             attempt = operations.start_attempt(db.session.get(User, user_id), quiz)
             attempts[user_id] = (attempt.id, list(attempt.draw))
+        db.session.commit()  # as the request that starts them does
         db.session.remove()
     return attempts, qids
 
