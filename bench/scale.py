@@ -91,9 +91,10 @@ def main() -> None:
         reset_database(app)
         made = generate(app, args.people, args.attempts)
         print(f"# generated in {time.perf_counter() - started:.0f} s: {made}", flush=True)
-    suffix = f"_{args.people // 1000}k"
+    made = existing(app)
+    suffix = f"_{made['people'] // 1000}k"
     figure("people", made["people"])
-    figure("attempts", made.get("attempts", 0))
+    figure("attempts", made["attempts"])
 
     env = {"LMS_DATABASE_URL": url, "LMS_INSTANCE_PATH": str(args.out / "instance")}
     cookie = lead_cookie(app)
