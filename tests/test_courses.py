@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from lms.courses import operations
 from lms.extensions import db
 from lms.models import Completion, Course, CourseImage, LessonRead
-from tests.factories import sync_content
 
 from .clock import pinned_clock  # noqa: F401  (a fixture)
 from .content import PNG, SVG
+from .factories import sync_content
 
 
 @pytest.fixture

@@ -15,10 +15,9 @@ from lms import audit
 from lms.csvexport import safe_cell
 from lms.extensions import db
 from lms.models import Evidence
-from tests.factories import sync_content
 
 from .evidence_helpers import pdf_bytes, upload
-from .factories import make_user
+from .factories import make_user, sync_content
 from .test_compliance import PLAN, complete
 
 # What an attacker would call themselves: each would run as a formula in a spreadsheet.

@@ -20,10 +20,10 @@ from lms.models import (
 )
 from lms.packs import registry
 from lms.packs.operations import ContentInvalid
-from tests.factories import sync_content
 
 from .conftest import make_test_app
 from .content import PNG, ContentDir
+from .factories import sync_content
 
 
 @pytest.fixture

@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 
 import lms
-from tests.factories import sync_content
 
 from .content import QUIZ
-from .factories import make_user
+from .factories import make_user, sync_content
 
 LISTS = [
     "/admin/people",

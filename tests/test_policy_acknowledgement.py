@@ -8,10 +8,10 @@ from sqlalchemy import select
 from lms.courses.operations import active_course, mark_read
 from lms.extensions import db
 from lms.models import AuditEvent, Completion, PolicyAcknowledgement
-from tests.factories import sync_content
 
 from .clock import DAY, pinned_clock  # noqa: F401  (a fixture)
 from .evidence_helpers import text
+from .factories import sync_content
 
 PLAN = """
 [[requirements]]

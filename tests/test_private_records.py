@@ -12,10 +12,10 @@ from sqlalchemy import select
 from lms.evidence import attestations
 from lms.extensions import db
 from lms.models import Attestation, Completion, Evidence, QuizAttempt
-from tests.factories import sync_content
 
 from .content import QUIZ
 from .evidence_helpers import PLAN, pdf_bytes, upload
+from .factories import sync_content
 
 MISSING = 999_999
 

@@ -15,11 +15,10 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from lms.extensions import db
 from lms.models import Completion, QuizAttempt, QuizQuestion, QuizResponse
-from tests.factories import sync_content
 
 from .conftest import make_test_app, reset_schema
 from .content import ContentDir
-from .factories import make_user, session_key
+from .factories import make_user, session_key, sync_content
 
 SUBMITTERS = 50
 RIGHT = {"one": "0", "two": "0"}  # tests/content.py's QUIZ: "Right" first, and True

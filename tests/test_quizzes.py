@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.models import Completion, Quiz, QuizAttempt, QuizQuestion, QuizResponse
 from lms.quizzes import operations
-from tests.factories import sync_content
 
 from .content import ContentDir
+from .factories import sync_content
 
 POOL = """\
 title = "Alpha check"

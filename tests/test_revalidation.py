@@ -13,11 +13,10 @@ from sqlalchemy import event, insert, select, text, update
 from lms.extensions import db
 from lms.models import Completion, OrgSetting, User, UserCategory
 from lms.models.versioning import NOT_SHOWN, PERSON_TABLES
-from tests.factories import sync_content
 
 from .clock import pinned_clock, pinned_moment  # noqa: F401  (a fixture)
 from .conftest import make_test_app, reset_schema
-from .factories import make_user, session_key
+from .factories import make_user, session_key, sync_content
 
 PLAN = """
 warning_days = 30

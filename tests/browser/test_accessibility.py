@@ -49,7 +49,7 @@ def reflows(page) -> bool:
 
 @pytest.fixture
 def organisation(live_server):
-    from tests.factories import sync_content
+    from ..factories import sync_content
 
     sync_content()
     today = local_today()

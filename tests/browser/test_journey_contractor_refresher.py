@@ -16,10 +16,9 @@ from lms.extensions import db
 from lms.models import Completion
 from lms.plan.status import add_months
 from lms.plan.views import long_date
-from tests.factories import sync_content
 
 from ..clock import pinned_clock  # noqa: F401  (a fixture)
-from ..factories import make_user
+from ..factories import make_user, sync_content
 from .journey_helpers import answer_quiz, outbox, read_every_lesson, requirement, sign_in
 
 pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]

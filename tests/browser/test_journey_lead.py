@@ -14,13 +14,13 @@ from playwright.sync_api import expect
 
 from lms.dates import local_today
 from lms.evidence import operations as evidence
+from lms.extensions import db
 from lms.models import Permission
 from lms.plan.views import long_date
-from tests.factories import sync_content
 
 from ..clock import pinned_clock  # noqa: F401  (a fixture)
 from ..evidence_helpers import pdf_bytes
-from ..factories import make_user
+from ..factories import make_user, sync_content
 from .journey_helpers import outbox, pdf_text, sign_in
 
 pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]
@@ -48,6 +48,7 @@ def test_the_safeguarding_lead_runs_the_training(live_server, page, tmp_path):
                                 "vera-awareness.pdf", on, "HO-1")
     evidence.upload_certificate(rita, CERTIFICATE, io.BytesIO(pdf_bytes("Awareness course, no name")),
                                 "blurry.pdf", on, "")
+    db.session.commit()  # as the upload's request does
     base = live_server.url
 
     sign_in(page, base, "sam@ecpt.example", PASSWORD)

@@ -15,11 +15,10 @@ from playwright.sync_api import expect
 from lms.dates import local_today
 from lms.models import Permission
 from lms.plan.views import long_date
-from tests.factories import sync_content
 
 from ..clock import pinned_clock  # noqa: F401  (a fixture)
 from ..evidence_helpers import pdf_bytes
-from ..factories import make_user
+from ..factories import make_user, sync_content
 from .journey_helpers import answer_quiz, fill_date, outbox, pdf_text, read_every_lesson, requirement, sign_in
 
 pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]

@@ -59,7 +59,7 @@ def keyboard_sign_in(page: Page, base: str, email: str) -> None:
 
 
 def test_a_contractor_reads_the_refresher_and_takes_its_quiz_by_keyboard(live_server, page):
-    from tests.factories import sync_content
+    from ..factories import sync_content
 
     sync_content()
     make_user(name="Kit Keys", email="kit@example.org", categories=("contractor",),
@@ -113,7 +113,7 @@ def test_a_director_self_certifies_by_keyboard(live_server, page):
 
 
 def test_a_lead_filters_the_dashboard_to_overdue_by_keyboard(live_server, page):
-    from tests.factories import sync_content
+    from ..factories import sync_content
 
     sync_content()
     make_user(name="Oona Overdue", email="oona@example.org", categories=("volunteer",),

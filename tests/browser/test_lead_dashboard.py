@@ -21,7 +21,7 @@ PASSWORD = "a dashboard passphrase"
 
 @pytest.fixture
 def organisation(live_server):
-    from tests.factories import sync_content
+    from ..factories import sync_content
 
     sync_content()
     today = local_today()

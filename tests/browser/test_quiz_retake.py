@@ -4,10 +4,8 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.factories import sync_content
-
 from ..content import ContentDir
-from ..factories import make_user
+from ..factories import make_user, sync_content
 
 PASSWORD = "a learner's passphrase"
 
