@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup, ScriptInfo
 
 from .config import PROJECT_ROOT
+from .extensions import db
 from .links import BaseURLMissing, check_base_url
 
 lms_group = AppGroup("lms", help="Run and look after the Prevent training LMS.")
@@ -47,6 +48,7 @@ def init_command(base_url: str | None) -> None:
             click.echo("No administrator yet. Set LMS_BASE_URL, then run `lms setup-link` for the one-time link.")
             return
         link = operations.setup_link()
+        db.session.commit()
         click.echo(f"No administrator yet. Open this one-time link to create one: {link}")
 
 
@@ -60,9 +62,11 @@ def setup_link_command(base_url: str | None) -> None:
     if operations.admin_exists():
         raise click.ClickException("An administrator exists already; setup links are closed.")
     try:
-        click.echo(operations.setup_link())
+        link = operations.setup_link()
     except BaseURLMissing as exc:
         raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(link)
 
 
 @lms_group.command("base-url")
@@ -120,7 +124,6 @@ def _sync_or_exit() -> None:
         _print_errors(content_errors)
         raise SystemExit(1)
     _check_plan_or_exit()
-    from .extensions import db
 
     try:
         changes = operations.sync_content()
@@ -138,7 +141,6 @@ def _sync_or_exit() -> None:
 
 def _apply_plan() -> None:
     """Work out everyone's standing again when the plan file or a policy version changed."""
-    from .extensions import db
     from .plan import standing
 
     if standing.plan_is_applied():

@@ -15,6 +15,7 @@ GOOD = "a long enough passphrase"
 
 def setup_path(app):
     link = operations.setup_link()
+    db.session.commit()  # as `lms setup-link` does
     return link.removeprefix("http://localhost")
 
 

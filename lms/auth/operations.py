@@ -185,7 +185,7 @@ def setup_link() -> str:
     hours = current_app.config["SETUP_HOURS"]
     raw = issue_token(TokenPurpose.SETUP, timedelta(hours=hours))
     link = external_url("auth.setup", token=raw)
-    db.session.commit()
+    db.session.flush()
     return link
 
 
@@ -226,7 +226,6 @@ def create_person(
 def create_first_admin(token: Token, *, name: str, email: str, password: str, categories) -> User | None:
     """Create the first administrator from a setup token; None if the link was used meanwhile."""
     if admin_exists() or not consume_token(token):
-        db.session.rollback()
         return None
     user = create_person(
         name=name,
@@ -237,7 +236,7 @@ def create_first_admin(token: Token, *, name: str, email: str, password: str, ca
     )
     set_password(user, password)
     audit.record("admin.created_by_setup", user, actor=user, email=user.email)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -266,18 +265,17 @@ def invite_person(invited_by: User, **fields) -> User:
         start_date=user.start_date.isoformat(),
     )
     invite(user, invited_by)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
 def accept_invitation(token: Token, password: str) -> User | None:
     user = token.user
     if user is None or not user.active or user.has_password or not consume_token(token):
-        db.session.rollback()
         return None
     set_password(user, password)
     audit.record("person.accepted_invitation", user, actor=user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -303,18 +301,17 @@ def request_password_reset(email: str, send: bool = True) -> None:
 def reset_password(token: Token, password: str) -> User | None:
     user = token.user
     if user is None or not user.active or not consume_token(token):
-        db.session.rollback()
         return None
     set_password(user, password)
     audit.record("person.reset_password", user, actor=user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
 def change_password(user: User, password: str) -> None:
     set_password(user, password)
     audit.record("person.changed_password", user, actor=user)
-    db.session.commit()
+    db.session.flush()
 
 
 

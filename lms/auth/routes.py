@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from ..extensions import client_address, db
+from ..extensions import client_address
 from ..models import CATEGORIES, Permission, TokenPurpose
 from ..permissions import public, requires
 from . import bp, operations, throttle
@@ -34,7 +34,6 @@ def _start_session(user) -> None:
     """Sign in with a fresh session, recorded on the server, so no identifier survives from
     before and signing out can end it."""
     key = operations.open_session(user, request.remote_addr, request.user_agent.string)
-    db.session.commit()
     session.clear()
     login_user(user)
     session["_user_id"] = key  # the cookie names the session, not the person
@@ -66,7 +65,6 @@ def login():
 def logout():
     if g.get("session_id"):
         operations.end_session(g.session_id)
-        db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
@@ -132,7 +130,6 @@ def forgot_password():
         # Over the per-email limit, the page reads the same but no further email goes out.
         send = throttle.RESET_EMAIL.reserve(operations.normalise_email(form.email.data))
         operations.request_password_reset(form.email.data, send=send)
-        db.session.commit()
         return render_template("auth/reset_sent.html", email=form.email.data)
     return render_template("auth/forgot_password.html", form=form)
 

@@ -6,12 +6,14 @@ from datetime import date
 from playwright.sync_api import expect
 
 from lms.auth import operations
+from lms.extensions import db
 
 from .journey_helpers import fill_date
 
 
 def test_setup_invite_and_first_sign_in(live_server, page):
     link = operations.setup_link()
+    db.session.commit()  # as `lms setup-link` does
 
     page.goto(link)
     expect(page.get_by_role("heading", level=1)).to_have_text("Create the first administrator")
