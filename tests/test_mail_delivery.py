@@ -459,9 +459,8 @@ def test_the_worker_stops_cleanly_on_sigterm(app, tmp_path, smtp, recorder):
 # --- reminders commit one person at a time -------------------------------------------------------
 
 
-def test_a_reminder_run_stopped_part_way_never_reminds_anyone_twice(app, smtp, recorder, monkeypatch):
+def test_a_reminder_run_stopped_part_way_never_reminds_anyone_twice(app, runner, smtp, recorder, monkeypatch):
     from lms.dates import local_today
-    from lms.plan.loader import current_plan
 
     today = local_today()
     for name in ("ann", "bob", "cat"):
@@ -475,15 +474,15 @@ def test_a_reminder_run_stopped_part_way_never_reminds_anyone_twice(app, smtp, r
         return real_send(recipient, subject, body)
 
     monkeypatch.setattr(reminders, "send_email", send_then_die_at_bob)
-    with pytest.raises(RuntimeError):
-        reminders.send_reminders(current_plan(), today)
+    died = runner.invoke(args=["lms", "send-reminders"])
+    assert isinstance(died.exception, RuntimeError)
     db.session.rollback()
     # Ann's reminder was committed with its log entry, and the worker may send it already.
     assert states() == {"ann@example.org": "queued"}
     assert mail.deliver_queued().sent == 1
 
     monkeypatch.setattr(reminders, "send_email", real_send)
-    reminders.send_reminders(current_plan(), today)
+    assert runner.invoke(args=["lms", "send-reminders"]).exit_code == 0
     mail.deliver_queued()
     assert sorted(recorder.recipients) == ["ann@example.org", "bob@example.org", "cat@example.org"]
     assert db.session.scalar(select(func.count(func.distinct(ReminderLog.user_id)))) == 3

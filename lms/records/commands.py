@@ -42,7 +42,7 @@ def send_reminders_command(dry_run: bool, as_of) -> None:
     if not dry_run:
         require_base_url()
     today = as_of.date() if as_of else local_today()
-    run = send_reminders(current_plan(), today, dry_run=dry_run)
+    run = send_reminders(current_plan(), today, dry_run=dry_run, unit_done=db.session.commit)
     for person, items in run.people:
         click.echo(f"{person.email}: {', '.join(i.title for i in items)}")
     for email, count in run.digests:

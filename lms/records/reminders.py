@@ -4,7 +4,7 @@ list; a lead can also remind chosen people at once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -59,8 +59,14 @@ def _log(person_id: int, items: Iterable[Item], today: date, by: User | None) ->
         db.session.add(ReminderLog(user_id=person_id, kind=item.kind, ref=item.ref, sent_on=today, sent_by_id=by.id if by else None))
 
 
-def send_reminders(plan: Plan, today: date, *, dry_run: bool = False) -> ReminderRun:
-    """The daily run (cron): safe to run twice a day, the second run sends nothing new."""
+def send_reminders(
+    plan: Plan, today: date, *, dry_run: bool = False, unit_done: Callable[[], None] = db.session.flush
+) -> ReminderRun:
+    """The daily run (cron): safe to run twice a day, the second run sends nothing new.
+
+    Each person's reminders, and each lead's digest, is one unit of work: `unit_done` is
+    called after each. `lms send-reminders` passes the session's commit, so a run stopped
+    part-way never reminds anyone twice."""
     run = ReminderRun()
     since = today - timedelta(days=REPEAT_AFTER_DAYS - 1)
     recent = set(
@@ -77,7 +83,7 @@ def send_reminders(plan: Plan, today: date, *, dry_run: bool = False) -> Reminde
         if not dry_run:
             _email_person(person, wanted, today)
             _log(person.id, wanted, today, None)
-            db.session.commit()  # one person at a time: a run stopped part-way never reminds anyone twice
+            unit_done()
 
     entries = overdue(plan, today)
     if entries:
@@ -96,7 +102,7 @@ def send_reminders(plan: Plan, today: date, *, dry_run: bool = False) -> Reminde
             if not dry_run:
                 _email_digest(lead, entries, today)
                 db.session.add(ReminderLog(user_id=lead.id, kind="digest", ref="overdue", sent_on=today))
-                db.session.commit()
+                unit_done()
     return run
 
 
@@ -124,5 +130,5 @@ def remind_people(plan: Plan, today: date, user_ids: Iterable[int], sender: User
         run.people.append((person, wanted))
         _email_person(person, wanted, today)
         _log(person.id, wanted, today, sender)
-    db.session.commit()
+    db.session.flush()
     return run
