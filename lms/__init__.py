@@ -189,26 +189,18 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 
 def _template_helpers(app: Flask) -> None:
+    from . import formatting
     from . import org as org_settings
     from .dates import local_today
     from .models import CATEGORY_LABELS, Permission
 
     tz = ZoneInfo(app.config["TIMEZONE"])
 
-    @app.template_filter("date")
-    def format_date(value) -> str:
-        if value is None:
-            return ""
-        if hasattr(value, "astimezone") and hasattr(value, "hour"):
-            value = value.astimezone(tz)
-        return f"{value.day} {value:%B %Y}"
-
-    @app.template_filter("datetime")
-    def format_datetime(value) -> str:
-        if value is None:
-            return ""
-        local = value.astimezone(tz)
-        return f"{local.day} {local:%B %Y, %H:%M}"
+    # One way to write a date and a count, shared with emails and PDFs (lms/formatting.py).
+    app.add_template_filter(lambda value: formatting.long_date(value, tz), "date")
+    app.add_template_filter(lambda value: formatting.date_time(value, tz), "datetime")
+    app.add_template_filter(formatting.plural, "plural")
+    app.add_template_filter(formatting.noun, "noun")
 
     @app.template_filter("sentence")
     def sentence(value: str) -> str:

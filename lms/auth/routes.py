@@ -8,6 +8,7 @@ from flask import abort, flash, g, redirect, render_template, request, session, 
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import client_address
+from ..formatting import plural
 from ..models import CATEGORIES, Permission, TokenPurpose
 from ..permissions import public, requires
 from . import bp, operations, throttle
@@ -123,8 +124,8 @@ def forgot_password():
         if not throttle.RESET_ADDRESS.reserve(address):
             minutes = throttle.RESET_ADDRESS.minutes_left(address)
             form.form_errors.append(
-                f"There have been too many reset requests from your network. Try again in {minutes} "
-                f"minute{'s' if minutes != 1 else ''}."
+                f"There have been too many reset requests from your network. Try again in "
+                f"{plural(minutes, 'minute')}."
             )
             return render_template("auth/forgot_password.html", form=form), 429
         # Over the per-email limit, the page reads the same but no further email goes out.

@@ -17,6 +17,7 @@ from flask import current_app
 from limits import RateLimitItem, parse
 
 from ..extensions import client_address, limiter
+from ..formatting import plural
 
 
 @dataclass(frozen=True)
@@ -97,11 +98,11 @@ def refusal_message(guess: Guess) -> str:
     if guess.refused_by is LOGIN_ACCOUNT:
         minutes = LOGIN_ACCOUNT.minutes_left(guess.account)
         return (
-            f"There have been too many wrong passwords for this account. Try again in {minutes} "
-            f"minute{'s' if minutes != 1 else ''}, or reset your password."
+            f"There have been too many wrong passwords for this account. Try again in "
+            f"{plural(minutes, 'minute')}, or reset your password."
         )
     minutes = LOGIN_ADDRESS.minutes_left(guess.address)
     return (
-        f"There have been too many wrong passwords from your network. Try again in {minutes} "
-        f"minute{'s' if minutes != 1 else ''}."
+        f"There have been too many wrong passwords from your network. Try again in "
+        f"{plural(minutes, 'minute')}."
     )

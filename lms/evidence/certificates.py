@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..dates import local_today
 from ..extensions import db
+from ..formatting import long_date
 from ..links import external_url
 from ..models import Completion, Course, CourseVersion, IssuedCertificate, User
 from ..plan.loader import current_plan
@@ -167,13 +168,6 @@ def course_completion_exists(user: User, slug: str) -> bool:
 # -- the PDF ------------------------------------------------------------------------------
 
 
-def _long(d: date | str | None) -> str:
-    if d is None:
-        return ""
-    if isinstance(d, str):
-        d = date.fromisoformat(d)
-    return f"{d.day} {d:%B %Y}"
-
 
 def build_pdf(cert: IssuedCertificate, org_name: str) -> bytes:
     url = verify_url(cert.code)
@@ -217,12 +211,12 @@ def build_pdf(cert: IssuedCertificate, org_name: str) -> bytes:
     pdf.multi_cell(257, 8, cert.title, align="C")
     pdf.set_x(20)
     pdf.set_font("DejaVu", "", 12)
-    pdf.cell(257, 8, f"on {_long(cert.completed_on)}", align="C")
+    pdf.cell(257, 8, f"on {long_date(cert.completed_on)}", align="C")
 
     y = pdf.get_y() + 11
     if cert.scope == "plan":
         pdf.set_font("DejaVu", "", 8.5)
-        lines = [f"{i['title']}: {_long(i['completed_on'])}" for i in cert.items]
+        lines = [f"{i['title']}: {long_date(i['completed_on'])}" for i in cert.items]
         half = (len(lines) + 1) // 2
         for col, chunk in enumerate((lines[:half], lines[half:])):
             pdf.set_xy(30 + col * 120, y)
@@ -240,11 +234,11 @@ def build_pdf(cert: IssuedCertificate, org_name: str) -> bytes:
     pdf.set_xy(22, max(y, 152))
     pdf.set_font("DejaVu", "", 10)
     issued = cert.issued_at.date() if cert.issued_at else local_today()
-    valid = f"Valid until {_long(cert.valid_until)}" if cert.valid_until else "Does not need renewing"
+    valid = f"Valid until {long_date(cert.valid_until)}" if cert.valid_until else "Does not need renewing"
     pdf.multi_cell(
         205,
         5.5,
-        f"Issued {_long(issued)} by {org_name}. {valid}.\n"
+        f"Issued {long_date(issued)} by {org_name}. {valid}.\n"
         f"Verification code: {pretty_code(cert.code)}\n"
         f"Check this certificate at {url}",
     )

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from .. import audit
 from ..dates import local_today
 from ..extensions import db
+from ..formatting import long_date
 from ..mail import send_email
 from ..models import (
     Completion,
@@ -77,7 +78,7 @@ def upload_certificate(
     if mine:
         first = mine[0]
         raise EvidenceError(
-            f"You uploaded this file already, on {first.uploaded_at:%d %B %Y} "
+            f"You uploaded this file already, on {long_date(first.uploaded_at, ZoneInfo(current_app.config['TIMEZONE']))} "
             f"({_status_words(first.status)}). Upload a different file"
         )
     others = [e for e in earlier if e.user_id != user.id]

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from ..formatting import date_time, long_date, plural
 from ..models import CATEGORY_LABELS
 from ..plan.plan import Plan
 from ..plan.status import STATUS_ORDER, Status
@@ -41,7 +42,7 @@ class ReportPDF(FPDF):
     def header(self) -> None:
         self.set_font("DejaVu", "B", 9)
         self.set_text_color(*BRAND)
-        self.cell(0, 6, f"{self.org_name}: Prevent training compliance, as on {_long(self.as_of)}", align="L")
+        self.cell(0, 6, f"{self.org_name}: Prevent training compliance, as on {long_date(self.as_of)}", align="L")
         self.ln(9)
         self.set_text_color(*INK)
         self.set_font("DejaVu", size=10)
@@ -76,9 +77,6 @@ class ReportPDF(FPDF):
         self.ln(4)
 
 
-def _long(d: date) -> str:
-    return f"{d.day} {d:%B %Y}"
-
 
 def _pct(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "–"
@@ -95,14 +93,14 @@ def build_report(plan: Plan, as_of: date, org_name: str, timezone: str) -> bytes
     done = data.totals[Status.COMPLETE] + data.totals[Status.EXPIRING]
     pdf.paragraph(
         f"Organisation: {org_name}\n"
-        f"Statuses as on: {_long(as_of)}\n"
-        f"Generated: {generated.day} {generated:%B %Y at %H:%M} ({timezone})\n"
+        f"Statuses as on: {long_date(as_of)}\n"
+        f"Generated: {date_time(generated, generated.tzinfo, at=' at ')} ({timezone})\n"
         f"Active people: {data.people_count}. Requirements in their plans: {total_items}, "
         f"of which {done} ({_pct(done, total_items)}) are complete and valid."
     )
     pdf.paragraph(
         "Statuses: complete (valid); expiring (valid, lapses within "
-        f"{plan.warning_days} days); awaiting verification (evidence submitted); to do (deadline "
+        f"{plural(plan.warning_days, 'day')}); awaiting verification (evidence submitted); to do (deadline "
         "ahead); overdue (deadline passed, never done); expired (done before, lapsed)."
     )
 
@@ -134,7 +132,7 @@ def build_report(plan: Plan, as_of: date, org_name: str, timezone: str) -> bytes
     pdf.heading("Overdue and expired")
     if len(late) > PDF_OVERDUE_ROWS:
         pdf.paragraph(
-            f"{len(late)} items are overdue or expired. The {PDF_OVERDUE_ROWS} longest overdue are "
+            f"{plural(len(late), 'item')} {'is' if len(late) == 1 else 'are'} overdue or expired. The {PDF_OVERDUE_ROWS} longest overdue are "
             "listed; the compliance CSV lists every one."
         )
     if late:
@@ -144,7 +142,7 @@ def build_report(plan: Plan, as_of: date, org_name: str, timezone: str) -> bytes
                 e.person.email,
                 e.item.title,
                 e.item.status.label,
-                _long(e.item.result.deadline if e.item.status is Status.OVERDUE else e.item.result.valid_until),
+                long_date(e.item.result.deadline if e.item.status is Status.OVERDUE else e.item.result.valid_until),
                 str(e.days),
             ]
             for e in late[:PDF_OVERDUE_ROWS]

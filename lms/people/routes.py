@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import csvexport, transaction
 from ..dates import local_today
 from ..extensions import db
+from ..formatting import plural
 from ..models import AuditEvent, Permission, User, UserCategory
 from ..pagination import paginate
 from ..permissions import requires
@@ -32,11 +33,6 @@ from .forms import (
     RosterUploadForm,
 )
 from .operations import NotAllowed
-
-
-def _plural(n: int, one: str = "person", many: str = "people") -> str:
-    return f"{n} {one if n == 1 else many}"
-
 
 # --- the list --------------------------------------------------------------------------------
 
@@ -90,14 +86,14 @@ def bulk_action():
     try:
         if selection.action == "invite":
             count = operations.run_bulk_invite(current_user, selection.people)
-            flash(f"Invitations sent to {_plural(count)}.", "success")
+            flash(f"Invitations sent to {plural(count, 'person')}.", "success")
         elif selection.action == "deactivate":
             count = operations.run_bulk_deactivate(current_user, selection.people)
-            flash(f"{_plural(count)} deactivated. Their records are kept.", "success")
+            flash(f"{plural(count, 'person')} deactivated. Their records are kept.", "success")
         else:
             run = remind_people(current_plan(), local_today(), [p.id for p in selection.people], current_user)
             if run.people:
-                flash(f"Reminders sent to {_plural(len(run.people))}.", "success")
+                flash(f"Reminders sent to {plural(len(run.people), 'person')}.", "success")
             else:
                 flash("Nobody selected has anything to do, so no reminder was sent.", "info")
     except NotAllowed as exc:
@@ -336,7 +332,7 @@ def confirm_import():
         return render_template("people/preview_roster.html", result=result, confirm=form, invite=invite)
     message = f"Roster imported: {result.summary}."
     if result.invited:
-        message += f" Invitations sent to {_plural(result.invited)}."
+        message += f" Invitations sent to {plural(result.invited, 'person')}."
     flash(message, "success")
     return redirect(url_for("people.list_people"))
 

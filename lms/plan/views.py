@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..formatting import long_date, plural
 from .compliance import Item
 from .status import Status
 
@@ -25,12 +26,8 @@ KIND_LABELS = {
 }
 
 
-def long_date(d: date) -> str:
-    return f"{d.day} {d:%B %Y}"
-
-
 def _days(n: int) -> str:
-    return f"{n} day{'s' if n != 1 else ''}"
+    return plural(n, "day")
 
 
 def date_phrase(item: Item, today: date) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from .. import audit
 from ..auth.operations import normalise_email
 from ..extensions import db
+from ..formatting import noun
 from ..models import Permission, User
 from ..models.content import Completion
 from ..plan import standing
@@ -89,7 +90,7 @@ def read_records(data: bytes, plan: Plan, today: date, actor: User | None = None
     missing = [c for c in ("email", "requirement", "completed_on") if c not in columns]
     if missing:
         result.errors.append(
-            f"Row 1 (header): missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
+            f"Row 1 (header): missing {noun(len(missing), 'column')} {', '.join(missing)}; "
             "the header must be email,requirement,completed_on (and optionally note, kind)"
         )
         return result

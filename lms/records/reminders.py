@@ -12,6 +12,7 @@ from flask import render_template
 from sqlalchemy import select
 
 from ..extensions import db
+from ..formatting import plural
 from ..links import external_url
 from ..mail import send_email
 from ..models import Permission, User
@@ -34,7 +35,10 @@ class ReminderRun:
     @property
     def summary(self) -> str:
         items = sum(len(items) for _, items in self.people)
-        return f"reminded {len(self.people)} people about {items} items; sent {len(self.digests)} lead digests"
+        return (
+            f"reminded {plural(len(self.people), 'person')} about {plural(items, 'item')}; "
+            f"sent {plural(len(self.digests), 'lead digest')}"
+        )
 
 
 def needs_reminder(item: Item, today: date) -> bool:
@@ -51,7 +55,7 @@ def _email_person(person: Person, items: list[Item], today: date) -> None:
         link=external_url("main.home"),
     )
     count = len(items)
-    send_email(person.email, f"Training reminder: {count} item{'s' if count != 1 else ''} need{'' if count != 1 else 's'} your attention", body)
+    send_email(person.email, f"Training reminder: {plural(count, 'item')} need{'' if count != 1 else 's'} your attention", body)
 
 
 def _log(person_id: int, items: Iterable[Item], today: date, by: User | None) -> None:
@@ -112,11 +116,11 @@ def _email_digest(lead: User, entries: list[OverdueEntry], today: date) -> None:
         "email/overdue_digest.txt",
         lead=lead,
         today=today,
-        lines=[f"- {e.person.name} <{e.person.email}>: {e.item.title}, {e.item.status.label.lower()}, {e.days} days" for e in shown],
+        lines=[f"- {e.person.name} <{e.person.email}>: {e.item.title}, {e.item.status.label.lower()}, {plural(e.days, 'day')}" for e in shown],
         more=len(entries) - len(shown),
         link=external_url("oversight.list_overdue"),
     )
-    send_email(lead.email, f"Overdue Prevent training: {len(entries)} items", body)
+    send_email(lead.email, f"Overdue Prevent training: {plural(len(entries), 'item')}", body)
 
 
 def remind_people(plan: Plan, today: date, user_ids: Iterable[int], sender: User) -> ReminderRun:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     abort,
     flash,
@@ -59,11 +57,3 @@ def _policy_helpers():
 
     return {"policy_acknowledgement": policy_acknowledgement}
 
-
-@bp.app_template_filter("isodate")
-def isodate(value: str | None) -> str:
-    """A date kept as ISO text in a snapshot, shown like the `date` filter."""
-    if not value:
-        return ""
-    d = date.fromisoformat(value)
-    return f"{d.day} {d:%B %Y}"
