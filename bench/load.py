@@ -210,14 +210,14 @@ def _learners(app, count: int, offset: int) -> list:
 
 def _start_attempts(app, learners) -> tuple[dict, dict[int, str]]:
     from lms.models import QuizQuestion, User
-    from lms.quizzes import operations
+    from lms.quizzes import attempts as taking
 
     attempts = {}
     with app.app_context():
-        quiz = operations.active_quiz(QUIZ)
+        quiz = taking.active_quiz(QUIZ)
         qids = dict(db.session.execute(select(QuizQuestion.id, QuizQuestion.qid)).all())
         for user_id, _token in learners:
-            attempt = operations.start_attempt(db.session.get(User, user_id), quiz)
+            attempt = taking.start_attempt(db.session.get(User, user_id), quiz)
             attempts[user_id] = (attempt.id, list(attempt.draw))
         db.session.commit()  # as the request that starts them does
         db.session.remove()

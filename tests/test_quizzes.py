@@ -12,9 +12,10 @@ from fractions import Fraction
 import pytest
 from sqlalchemy import func, select
 
+from lms.dates import local_today
 from lms.extensions import db
 from lms.models import Completion, Quiz, QuizAttempt, QuizQuestion, QuizResponse
-from lms.quizzes import operations
+from lms.quizzes import attempts, exports, review
 
 from .content import ContentDir
 from .factories import sync_content
@@ -118,7 +119,7 @@ def submit(client, attempt_id: int, answers, slug="alpha", **extra):
     )
 
 
-def attempts(user=None) -> list[QuizAttempt]:
+def stored_attempts(user=None) -> list[QuizAttempt]:
     q = select(QuizAttempt).order_by(QuizAttempt.id)
     if user is not None:
         q = q.where(QuizAttempt.user_id == user.id)
@@ -143,10 +144,10 @@ def test_start_draws_stores_and_resuming_never_redraws(client, auth, synced):
     page = text(client.get("/quizzes/alpha"))
     assert "<h1>Alpha check</h1>" in page and "Start the quiz" in page
     assert "You have not taken this quiz yet" in page
-    assert attempts() == []  # looking at the quiz starts nothing
+    assert stored_attempts() == []  # looking at the quiz starts nothing
 
     first = start(client)
-    [attempt] = attempts(user)
+    [attempt] = stored_attempts(user)
     quiz = db.session.scalar(select(Quiz).where(Quiz.slug == "alpha"))
     assert (attempt.number, attempt.state, attempt.version_id) == (1, "in_progress", quiz.current_version_id)
     assert len(attempt.draw) == 3 and len({q for q, _ in attempt.draw}) == 3
@@ -157,8 +158,8 @@ def test_start_draws_stores_and_resuming_never_redraws(client, auth, synced):
     page1 = text(client.get(f"/quizzes/alpha/attempts/{first}"))
     assert start(client) == first  # starting again resumes
     page2 = text(client.get(f"/quizzes/alpha/attempts/{first}"))
-    assert page1 == page2 and len(attempts()) == 1
-    assert attempts()[0].draw == attempt.draw
+    assert page1 == page2 and len(stored_attempts()) == 1
+    assert stored_attempts()[0].draw == attempt.draw
     assert "Continue the quiz" in text(client.get("/quizzes/alpha"))
     # the form shows the draw in its order, as fieldsets with legends
     qids = [db.session.get(QuizQuestion, q).qid for q, _ in attempt.draw]
@@ -180,14 +181,14 @@ def test_draw_rules():
 
     V.questions[2].options = V.questions[2].options[:2]
     rng = random.Random(3)
-    assert operations.draw_questions(V, rng) == [[1, "0123"], [2, "0123"], [3, "01"], [4, "0123"], [5, "0123"]]
+    assert attempts.draw_questions(V, rng) == [[1, "0123"], [2, "0123"], [3, "01"], [4, "0123"], [5, "0123"]]
     V.draw = 3
-    drawn = operations.draw_questions(V, rng)
+    drawn = attempts.draw_questions(V, rng)
     assert len(drawn) == 3 and [q for q, _ in drawn] == sorted(q for q, _ in drawn)
     V.shuffle, V.draw = True, 5
     orders = set()
     for _ in range(30):
-        drawn = operations.draw_questions(V, rng)
+        drawn = attempts.draw_questions(V, rng)
         assert sorted(q for q, _ in drawn) == [1, 2, 3, 4, 5]
         orders.add(tuple(q for q, _ in drawn))
         assert dict(drawn)[3] == "01"  # True stays before False
@@ -204,24 +205,24 @@ def _question(type_, correct, total, partial=False):
 
 def test_grading_rules():
     single = _question("single", {1}, 3)
-    assert operations.grade(single, frozenset({1})) == 1
-    assert operations.grade(single, frozenset({0})) == 0
-    assert operations.grade(single, frozenset()) == 0
+    assert attempts.grade(single, frozenset({1})) == 1
+    assert attempts.grade(single, frozenset({0})) == 0
+    assert attempts.grade(single, frozenset()) == 0
     tf = _question("true_false", {0}, 2)
-    assert operations.grade(tf, frozenset({0})) == 1 and operations.grade(tf, frozenset({1})) == 0
+    assert attempts.grade(tf, frozenset({0})) == 1 and attempts.grade(tf, frozenset({1})) == 0
     strict = _question("multiple", {0, 1, 3}, 5)
-    assert operations.grade(strict, frozenset({0, 1, 3})) == 1
-    assert operations.grade(strict, frozenset({0, 1})) == 0
-    assert operations.grade(strict, frozenset({0, 1, 3, 2})) == 0
+    assert attempts.grade(strict, frozenset({0, 1, 3})) == 1
+    assert attempts.grade(strict, frozenset({0, 1})) == 0
+    assert attempts.grade(strict, frozenset({0, 1, 3, 2})) == 0
     partial = _question("multiple", {0, 1, 3}, 5, partial=True)
-    assert operations.grade(partial, frozenset({0, 1, 3})) == 1
-    assert operations.grade(partial, frozenset({0, 1})) == Fraction(2, 3)
-    assert operations.grade(partial, frozenset({0, 1, 2})) == Fraction(2, 3) - Fraction(1, 2)
-    assert operations.grade(partial, frozenset({0, 2, 4})) == 0  # never below 0
-    assert operations.grade(partial, frozenset({0, 1, 2, 3, 4})) == 0  # everything: nothing
-    assert operations.grade(partial, frozenset()) == 0
+    assert attempts.grade(partial, frozenset({0, 1, 3})) == 1
+    assert attempts.grade(partial, frozenset({0, 1})) == Fraction(2, 3)
+    assert attempts.grade(partial, frozenset({0, 1, 2})) == Fraction(2, 3) - Fraction(1, 2)
+    assert attempts.grade(partial, frozenset({0, 2, 4})) == 0  # never below 0
+    assert attempts.grade(partial, frozenset({0, 1, 2, 3, 4})) == 0  # everything: nothing
+    assert attempts.grade(partial, frozenset()) == 0
     every = _question("multiple", {0, 1}, 2, partial=True)
-    assert operations.grade(every, frozenset({0})) == Fraction(1, 2)
+    assert attempts.grade(every, frozenset({0})) == Fraction(1, 2)
 
 
 def test_pass_completes_the_quiz_and_the_result_page_reviews_it(client, auth, synced):
@@ -230,14 +231,14 @@ def test_pass_completes_the_quiz_and_the_result_page_reviews_it(client, auth, sy
     response = submit(client, attempt_id, RIGHT)
     assert response.status_code == 303
     assert response.headers["Location"] == f"/quizzes/alpha/attempts/{attempt_id}/result"
-    [attempt] = attempts(user)
+    [attempt] = stored_attempts(user)
     assert (attempt.state, attempt.score, attempt.passed) == ("submitted", 100.0, True)
     assert attempt.submitted_at is not None and responses() == 4
     [done] = quiz_completions()
     version = db.session.get(Quiz, attempt.quiz_id).current_version
     assert (done.user_id, done.ref, done.source, done.content_version, done.attempt_id) == (
         user.id, "alpha", "lms", version.hash, attempt_id)
-    assert done.completed_on == operations.local_today()
+    assert done.completed_on == local_today()
 
     page = text(client.get(response.headers["Location"]))
     assert "100%" in page and "You passed" in page and "4 of 4 right" in page
@@ -257,7 +258,7 @@ def test_fail_shows_feedback_what_to_read_again_and_retake(client, auth, synced)
     attempt_id = start(client)
     answers = dict(WRONG, capital=["0"])  # 1 of 4
     submit(client, attempt_id, answers)
-    [attempt] = attempts(user)
+    [attempt] = stored_attempts(user)
     assert (attempt.score, attempt.passed) == (25.0, False) and quiz_completions() == []
     page = plain(client.get(f"/quizzes/alpha/attempts/{attempt_id}/result"))
     assert 'href="/courses/alpha/lessons/first"' in text(client.get(f"/quizzes/alpha/attempts/{attempt_id}/result"))
@@ -273,7 +274,7 @@ def test_fail_shows_feedback_what_to_read_again_and_retake(client, auth, synced)
     second = start(client)
     assert second != attempt_id
     submit(client, second, RIGHT)
-    a1, a2 = attempts(user)
+    a1, a2 = stored_attempts(user)
     assert (a2.number, a2.passed) == (2, True)
     [done] = quiz_completions()
     assert done.attempt_id == second
@@ -286,7 +287,7 @@ def test_partial_credit_and_percentage_of_drawn(client, auth, synced):
     auth.login_as("learner")
     attempt_id = start(client)
     submit(client, attempt_id, dict(RIGHT, primes=["0", "1"]))  # 3 + 2/3 of 4
-    [attempt] = attempts()
+    [attempt] = stored_attempts()
     assert attempt.score == round(100 * (3 + 2 / 3) / 4, 2) and attempt.passed
     page = text(client.get(f"/quizzes/alpha/attempts/{attempt_id}/result"))
     assert "Partly right" in page and "(67% of the mark)" in page
@@ -296,7 +297,7 @@ def test_pass_mark_is_inclusive(client, auth, synced):
     auth.login_as("learner")
     attempt_id = start(client)
     submit(client, attempt_id, dict(RIGHT, water=["0"]))  # 3 of 4 = 75 = pass mark
-    assert attempts()[0].passed is True and len(quiz_completions()) == 1
+    assert stored_attempts()[0].passed is True and len(quiz_completions()) == 1
 
 
 # -- the answer form: unanswered questions ---------------------------------------------------
@@ -313,11 +314,11 @@ def test_unanswered_questions_are_flagged_before_submitting(client, auth, synced
     assert 'href="#question-2">Question 2<' in page and 'href="#question-4">Question 4<' in page
     assert 'name="confirm_unanswered" value="yes"' in page
     assert re.search(r'name="q-capital" value="0" checked', page)  # answers kept
-    assert attempts()[0].state == "in_progress" and responses() == 0
+    assert stored_attempts()[0].state == "in_progress" and responses() == 0
 
     response = submit(client, attempt_id, answers, confirm_unanswered="yes")
     assert response.status_code == 303
-    [attempt] = attempts()
+    [attempt] = stored_attempts()
     assert attempt.score == 50.0 and responses() == 4
     page = text(client.get(f"/quizzes/alpha/attempts/{attempt_id}/result"))
     assert "Not answered" in page
@@ -346,7 +347,7 @@ def test_review_settings(client, auth, synced, settings, fail_shows, pass_shows)
     other = auth.login_as("learner")
     passed = start(client)
     submit(client, passed, RIGHT)
-    assert attempts(other)[0].passed
+    assert stored_attempts(other)[0].passed
     assert ("Correct answer" in text(client.get(f"/quizzes/alpha/attempts/{passed}/result"))) is pass_shows
 
 
@@ -358,12 +359,12 @@ def test_attempt_limit(client, auth, synced):
         submit(client, start(client), WRONG)
     page = text(client.get("/quizzes/alpha"))
     assert "2 of 2 used" in page and "No attempts left" in page and "Retake the quiz" not in page
-    result = text(client.get(f"/quizzes/alpha/attempts/{attempts()[-1].id}/result"))
+    result = text(client.get(f"/quizzes/alpha/attempts/{stored_attempts()[-1].id}/result"))
     assert "You have no attempts left" in result and "Correct answer" in result
     response = client.post("/quizzes/alpha/start")  # after the last allowed attempt
     assert response.status_code == 403
     assert "You have used all 2 attempts" in text(response) and "Nothing was recorded" in text(response)
-    assert len(attempts(user)) == 2
+    assert len(stored_attempts(user)) == 2
 
 
 # -- tampering: nothing recorded ---------------------------------------------------------------
@@ -376,7 +377,7 @@ def test_someone_elses_attempt_is_not_found(client, auth, synced):
     assert client.get(f"/quizzes/alpha/attempts/{theirs}").status_code == 404
     assert client.get(f"/quizzes/alpha/attempts/{theirs}/result").status_code == 404
     assert submit(client, theirs, RIGHT).status_code == 404
-    assert attempts()[0].state == "in_progress" and responses() == 0 and quiz_completions() == []
+    assert stored_attempts()[0].state == "in_progress" and responses() == 0 and quiz_completions() == []
     # and an attempt at another quiz's address
     assert client.get(f"/quizzes/other/attempts/{theirs}").status_code == 404
 
@@ -400,14 +401,14 @@ def test_tampered_answers_record_nothing(client, auth, synced, form, message):
     response = client.post(f"/quizzes/alpha/attempts/{attempt_id}", data=data)
     assert response.status_code == 400
     assert message in text(response) and "Nothing was recorded" in text(response)
-    assert attempts()[0].state == "in_progress" and responses() == 0 and quiz_completions() == []
+    assert stored_attempts()[0].state == "in_progress" and responses() == 0 and quiz_completions() == []
 
 
 def test_a_question_from_the_pool_that_was_not_drawn(client, auth, synced):
     resync(synced, "shuffle = false\ndraw = 2")
     auth.login_as("learner")
     attempt_id = start(client)
-    drawn = {db.session.get(QuizQuestion, q).qid for q, _ in attempts()[0].draw}
+    drawn = {db.session.get(QuizQuestion, q).qid for q, _ in stored_attempts()[0].draw}
     other = next(q for q in RIGHT if q not in drawn)
     data = answer_form(attempt_id, RIGHT)
     data[f"q-{other}"] = RIGHT[other]
@@ -424,7 +425,7 @@ def test_a_replayed_submission_records_nothing_more(client, auth, synced):
     assert replay.status_code == 303 and replay.headers["Location"].endswith("/result")
     page = text(client.get(replay.headers["Location"]))
     assert "This attempt was submitted already" in page and "nothing more was recorded" in page
-    [attempt] = attempts()
+    [attempt] = stored_attempts()
     assert attempt.score == 100.0 and responses() == 4 and len(quiz_completions()) == 1
 
 
@@ -437,7 +438,7 @@ def test_submitting_beyond_the_allowed_attempts_records_nothing(client, auth, sy
     db.session.commit()
     response = submit(client, attempt_id, RIGHT)
     assert response.status_code == 403 and "You have used all 1 attempt" in text(response)
-    assert attempts(user)[0].state == "in_progress" and responses() == 0 and quiz_completions() == []
+    assert stored_attempts(user)[0].state == "in_progress" and responses() == 0 and quiz_completions() == []
 
 
 def test_bad_requests(client, auth, synced):
@@ -468,11 +469,11 @@ def test_an_archived_quiz_is_gone_for_learners_but_its_results_stay(client, auth
 def test_an_attempt_keeps_its_version_when_the_quiz_changes(client, auth, synced):
     auth.login_as("learner")
     attempt_id = start(client)
-    before = attempts()[0].version_id
+    before = stored_attempts()[0].version_id
     synced.quiz("alpha", POOL.format(settings="shuffle = false", partial="").replace("London is the capital.", "London, since long ago."))
     sync_content()
     submit(client, attempt_id, RIGHT)
-    [attempt] = attempts()
+    [attempt] = stored_attempts()
     assert attempt.version_id == before
     [done] = quiz_completions()
     assert done.content_version == attempt.version.hash
@@ -568,7 +569,7 @@ def _csv(response) -> list[dict]:
 def test_csv_exports(client, auth, taken):
     auth.login_as("lead")
     rows = _csv(client.get("/quiz-results/attempts.csv"))
-    assert list(rows[0]) == operations.ATTEMPTS_HEADER
+    assert list(rows[0]) == exports.ATTEMPTS_HEADER
     assert [(r["email"], r["attempt"], r["score"], r["passed"]) for r in rows[:3]] == [
         ("ana@example.org", "1", "0", "no"), ("ana@example.org", "2", "100", "yes"),
         ("ben@example.org", "1", "25", "no")]
@@ -578,7 +579,7 @@ def test_csv_exports(client, auth, taken):
     assert len(_csv(client.get("/quiz-results/attempts.csv?quiz=alpha"))) == 4
 
     rows = _csv(client.get("/quiz-results/responses.csv?quiz=alpha"))
-    assert list(rows[0]) == operations.RESPONSES_HEADER
+    assert list(rows[0]) == exports.RESPONSES_HEADER
     assert len(rows) == 12
     primes = next(r for r in rows if r["question"] == "primes" and r["attempt"] == "2")
     assert (primes["answer"], primes["score"], primes["right"]) == ("2 | 3 | 5", "1", "yes")
@@ -587,10 +588,10 @@ def test_csv_exports(client, auth, taken):
 
 
 def test_csv_export_streams_in_batches(client, auth, taken, monkeypatch):
-    monkeypatch.setattr(operations, "CSV_BATCH", 2)
+    monkeypatch.setattr(exports, "CSV_BATCH", 2)
     auth.login_as("lead")
     with client.application.test_request_context():
-        chunks = list(operations.attempts_csv(None, __import__("zoneinfo").ZoneInfo("UTC")))
+        chunks = list(exports.attempts_csv(None, __import__("zoneinfo").ZoneInfo("UTC")))
     assert len(chunks) == 1 + 2  # the header, then 4 rows two at a time
     assert len(_csv(client.get("/quiz-results/responses.csv"))) == 12
 
@@ -627,7 +628,7 @@ def test_many_users_do_not_share_attempts(client, auth, synced):
     for _ in range(3):
         auth.login_as("learner")
         start(client)
-    assert [a.number for a in attempts()] == [1, 1, 1]
+    assert [a.number for a in stored_attempts()] == [1, 1, 1]
 
 
 def test_the_review_setting_is_checked_and_stored(app, synced):
@@ -638,7 +639,7 @@ def test_the_review_setting_is_checked_and_stored(app, synced):
     assert error.endswith("alpha.toml:3: review: Input should be 'always', 'after_pass' or 'never'")
     resync(synced, 'review = "never"')
     version = db.session.scalar(select(Quiz).where(Quiz.slug == "alpha")).current_version
-    assert operations.review_mode(version) == "never"
+    assert review.review_mode(version) == "never"
     resync(synced, "")
     version = db.session.scalar(select(Quiz).where(Quiz.slug == "alpha")).current_version
-    assert operations.review_mode(version) == "default"
+    assert review.review_mode(version) == "default"

@@ -26,11 +26,11 @@ from ..models import Permission, Quiz
 from ..pagination import MAX_PER_PAGE, requested_page
 from ..permissions import requires
 from ..revalidation import revalidated
-from . import bp, operations
+from . import attempts, bp, exports, reports, review
 from .forms import AnswerForm, StartForm
 
 
-def _refused(error: operations.SubmissionRefused, slug: str):
+def _refused(error: attempts.SubmissionRefused, slug: str):
     return render_template("quizzes/refused.html", message=error.message, slug=slug), error.status
 
 
@@ -38,12 +38,12 @@ def _refused(error: operations.SubmissionRefused, slug: str):
 @requires(Permission.LEARNER)
 @revalidated
 def show_quiz(slug: str):
-    quiz = operations.active_quiz(slug)
+    quiz = attempts.active_quiz(slug)
     return render_template(
         "quizzes/show_quiz.html",
         quiz=quiz,
         version=quiz.current_version,
-        standing=operations.standing(current_user, quiz),
+        progress=attempts.progress(current_user, quiz),
         form=StartForm(),
     )
 
@@ -51,12 +51,12 @@ def show_quiz(slug: str):
 @bp.route("/quizzes/<slug>/start", methods=["POST"])
 @requires(Permission.LEARNER)
 def start_quiz(slug: str):
-    quiz = operations.active_quiz(slug)
+    quiz = attempts.active_quiz(slug)
     if not StartForm().validate_on_submit():
         abort(400)
     try:
-        attempt = operations.start_attempt(current_user, quiz)
-    except operations.SubmissionRefused as error:
+        attempt = attempts.start_attempt(current_user, quiz)
+    except attempts.SubmissionRefused as error:
         return _refused(error, slug)
     return redirect(url_for(".take_attempt", slug=slug, attempt_id=attempt.id), 303)
 
@@ -64,13 +64,13 @@ def start_quiz(slug: str):
 @bp.route("/quizzes/<slug>/attempts/<int:attempt_id>")
 @requires(Permission.LEARNER)
 def take_attempt(slug: str, attempt_id: int):
-    attempt = operations.own_attempt(current_user, slug, attempt_id)
+    attempt = attempts.own_attempt(current_user, slug, attempt_id)
     if attempt.submitted:
         return redirect(url_for(".show_result", slug=slug, attempt_id=attempt.id))
     return render_template(
         "quizzes/take_attempt.html",
         attempt=attempt,
-        questions=operations.drawn_questions(attempt),
+        questions=attempts.drawn_questions(attempt),
         form=AnswerForm(),
         answers={},
         unanswered=[],
@@ -80,17 +80,17 @@ def take_attempt(slug: str, attempt_id: int):
 @bp.route("/quizzes/<slug>/attempts/<int:attempt_id>", methods=["POST"])
 @requires(Permission.LEARNER)
 def submit_attempt(slug: str, attempt_id: int):
-    attempt = operations.own_attempt(current_user, slug, attempt_id)
+    attempt = attempts.own_attempt(current_user, slug, attempt_id)
     form = AnswerForm()
     if not form.validate_on_submit():
         abort(400)
     result_url = url_for(".show_result", slug=slug, attempt_id=attempt.id)
     try:
-        operations.check_open(attempt)
-        drawn = operations.drawn_questions(attempt)
+        attempts.check_open(attempt)
+        drawn = attempts.drawn_questions(attempt)
         questions = [q for q, _ in drawn]
-        answers = operations.parse_answers(request.form, questions)
-        missing = operations.unanswered(answers, questions)
+        answers = attempts.parse_answers(request.form, questions)
+        missing = attempts.unanswered(answers, questions)
         if missing and form.confirm_unanswered.data != "yes":
             return render_template(
                 "quizzes/take_attempt.html",
@@ -100,11 +100,11 @@ def submit_attempt(slug: str, attempt_id: int):
                 answers=answers,
                 unanswered=missing,
             )
-        operations.submit(attempt, questions, answers)
-    except operations.AlreadySubmitted as error:
+        attempts.submit(attempt, questions, answers)
+    except attempts.AlreadySubmitted as error:
         flash(error.message, "info")
         return redirect(result_url, 303)
-    except operations.SubmissionRefused as error:
+    except attempts.SubmissionRefused as error:
         return _refused(error, slug)
     return redirect(result_url, 303)
 
@@ -112,12 +112,12 @@ def submit_attempt(slug: str, attempt_id: int):
 @bp.route("/quizzes/<slug>/attempts/<int:attempt_id>/result")
 @requires(Permission.LEARNER)
 def show_result(slug: str, attempt_id: int):
-    attempt = operations.own_attempt(current_user, slug, attempt_id)
+    attempt = attempts.own_attempt(current_user, slug, attempt_id)
     if not attempt.submitted:
         return redirect(url_for(".take_attempt", slug=slug, attempt_id=attempt.id))
     return render_template(
         "quizzes/show_result.html",
-        result=operations.result(current_user, attempt),
+        result=review.result(current_user, attempt),
         form=StartForm(),
         slug=slug,
     )
@@ -134,7 +134,7 @@ def _quiz_or_404(slug: str) -> Quiz:
 @bp.route("/quiz-results")
 @requires(Permission.LEAD)
 def list_results():
-    return render_template("quizzes/list_results.html", summaries=operations.quiz_summaries())
+    return render_template("quizzes/list_results.html", summaries=reports.quiz_summaries())
 
 
 class _SelectPagination(Pagination):
@@ -156,8 +156,8 @@ def show_results(slug: str):
     if quiz.current_version is None:
         abort(404)
     page = _SelectPagination(
-        select=operations.people_results_query(quiz),
-        total=operations.people_count(quiz),
+        select=reports.people_results_query(quiz),
+        total=reports.people_count(quiz),
         page=requested_page(),
         per_page=current_app.config["PAGE_SIZE"],
         max_per_page=MAX_PER_PAGE,
@@ -167,7 +167,7 @@ def show_results(slug: str):
         quiz=quiz,
         version=quiz.current_version,
         page=page,
-        stats=operations.question_stats(quiz),
+        stats=reports.question_stats(quiz),
     )
 
 
@@ -186,7 +186,7 @@ def export_attempts():
     quiz = _export_filter()
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     name = f"quiz-attempts-{quiz.slug}" if quiz else "quiz-attempts"
-    return _csv(operations.attempts_csv(quiz, tz), name)
+    return _csv(exports.attempts_csv(quiz, tz), name)
 
 
 @bp.route("/quiz-results/responses.csv")
@@ -195,4 +195,4 @@ def export_responses():
     quiz = _export_filter()
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     name = f"quiz-responses-{quiz.slug}" if quiz else "quiz-responses"
-    return _csv(operations.responses_csv(quiz, tz), name)
+    return _csv(exports.responses_csv(quiz, tz), name)
