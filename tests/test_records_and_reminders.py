@@ -93,7 +93,7 @@ def test_any_bad_row_saves_nothing_and_every_error_is_listed(app, runner, tmp_pa
     assert "Row 3: no person with email nobody@example.org" in out
     assert "Row 4: requirement 'made-up-course' is not in the training plan" in out
     assert f"Row 5: completed_on {future} is in the future" in out
-    assert "Row 6: completed_on '31/02/2025' is not a date" in out
+    assert "Row 6: completed_on: “31/02/2025” is not a real date" in out
     assert "Row 7: 'prevent-awareness' is both a course and a quiz" in out
     assert "Row 8: a policy cannot be imported" in out
     assert "Nothing was saved" in out

@@ -8,9 +8,7 @@ nothing the second time.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 import secrets
@@ -21,8 +19,9 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from .. import audit
+from .. import audit, csvintake
 from ..auth import operations as accounts
+from ..csvintake import decode, header_key, parse_date
 from ..dates import local_today
 from ..extensions import db
 from ..links import external_url
@@ -46,7 +45,7 @@ from . import operations
 
 MAX_ROWS = 20_000  # people in one file: checked, previewed and written within a request's time
 
-# Header aliases, compared after lower-casing and dropping everything but letters and digits.
+# Header aliases, compared as lms/csvintake.py compares headers (letters and digits only).
 HEADERS: dict[str, tuple[str, ...]] = {
     "email": ("email", "emailaddress", "emailaddr"),
     "name": ("name", "fullname"),
@@ -67,22 +66,6 @@ FIELD_LABELS = {
 }
 TRUE = {"yes", "y", "true", "1", "active"}
 FALSE = {"no", "n", "false", "0", "inactive", "left"}
-MONTHS = {
-    name: i
-    for i, names in enumerate(
-        [
-            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"), ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-
-
-def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def _category_key(text: str) -> str:
@@ -120,19 +103,6 @@ class RosterRow:
     active: bool | None  # None: the file does not say
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without a BOM), else Windows-1252: what Excel writes on Windows."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def sniff_delimiter(text: str) -> str:
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    return ";" if header.count(";") > header.count(",") else ","
-
-
 def parse_categories(text: str) -> tuple[list[str], list[str]]:
     """(categories found, words that are not categories)."""
     found: list[str] = []
@@ -147,31 +117,6 @@ def parse_categories(text: str) -> tuple[list[str], list[str]]:
         elif category not in found:
             found.append(category)
     return found, unknown
-
-
-def parse_date(text: str) -> date:
-    """YYYY-MM-DD, DD/MM/YYYY, D/M/YYYY, DD-MM-YYYY or "3 March 2025"; never month first.
-
-    Raises ValueError with a message for the person who wrote the file.
-    """
-    text = re.sub(r"\s+00:00(:00)?$", "", text.strip())  # spreadsheets add a midnight time
-    if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
-        y, mo, d = (int(g) for g in m.groups())
-    elif m := re.fullmatch(r"(\d{1,2})([/-])(\d{1,2})\2(\d{4})", text):
-        d, mo, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
-        if mo > 12 and d <= 12:
-            raise ValueError(f"“{text}” has no month {mo}: dates are day first, like 31/01/2025")
-    elif m := re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})", text):
-        month = MONTHS.get(m.group(2).lower())
-        if month is None:
-            raise ValueError(f"“{text}” does not name a month")
-        d, mo, y = int(m.group(1)), month, int(m.group(3))
-    else:
-        raise ValueError(f"“{text}” is not a date: write it like 31/01/2025, 2025-01-31 or 31 January 2025")
-    try:
-        return date(y, mo, d)
-    except ValueError:
-        raise ValueError(f"“{text}” is not a real date") from None
 
 
 def parse_active(text: str) -> bool | None:
@@ -191,7 +136,7 @@ def _map_header(header: list[str]) -> tuple[dict[str, int], list[RosterError], l
     ignored: list[str] = []
     lookup = {alias: name for name, aliases in HEADERS.items() for alias in aliases}
     for index, title in enumerate(header):
-        name = lookup.get(_key(title))
+        name = lookup.get(header_key(title))
         if name is None:
             if title.strip():
                 ignored.append(title.strip())
@@ -212,20 +157,14 @@ def _map_header(header: list[str]) -> tuple[dict[str, int], list[RosterError], l
 
 def read_roster(text: str) -> tuple[list[RosterRow], list[RosterError], list[str]]:
     """Every row checked: (rows, errors, notes)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     header: list[str] | None = None
     rows: list[RosterRow] = []
     errors: list[RosterError] = []
     notes: list[str] = []
     seen: dict[str, int] = {}
     columns: dict[str, int] = {}
-    previous_line = 0
     people = 0
-    for record in reader:
-        line = previous_line + 1
-        previous_line = reader.line_num
-        if not any(cell.strip() for cell in record):
-            continue  # blank lines, and rows of empty cells that spreadsheets leave
+    for line, record in csvintake.rows(text):
         if header is None:
             header = record
             columns, header_errors, ignored = _map_header(header)

@@ -1,8 +1,8 @@
 """`import-records`: completions from a spreadsheet, all rows or none.
 
 CSV header `email,requirement,completed_on` and optional `note` (and `kind` where a ref names
-both a course and a quiz); headers case-insensitive; UTF-8 with or without BOM; dates as
-YYYY-MM-DD or DD/MM/YYYY. Attestations and policy acknowledgements must be made by the person.
+both a course and a quiz); headers, encodings and dates are read as every import reads them
+(lms/csvintake.py). Attestations and policy acknowledgements must be made by the person.
 
 Nobody records their own training, as nobody decides on their own evidence: a lead or
 administrator importing through the web is refused rows for themselves and for anyone whose
@@ -12,14 +12,12 @@ runs `lms import-records` on the server administers the LMS, and the audit log s
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 
-from .. import audit
+from .. import audit, csvintake
 from ..auth.operations import normalise_email
 from ..extensions import db
 from ..formatting import noun
@@ -54,22 +52,15 @@ class ImportResult:
         return f"created {len(self.new)}, unchanged {len(self.unchanged)}, errors {len(self.errors)}"
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 (a BOM is dropped), else Windows-1252, which spreadsheets on Windows write."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def parse_date(text: str) -> date:
-    text = text.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
+# Header spellings, compared as lms/csvintake.py compares headers (letters and digits only).
+HEADERS: dict[str, tuple[str, ...]] = {
+    "email": ("email", "emailaddress", "emailaddr"),
+    "requirement": ("requirement", "item", "training"),
+    "completed_on": ("completedon", "completed", "datecompleted", "completiondate", "date"),
+    "note": ("note", "notes"),
+    "kind": ("kind", "type"),
+}
+_LOOKUP = {alias: name for name, aliases in HEADERS.items() for alias in aliases}
 
 
 COMMAND_LINE = "lms import-records"
@@ -79,14 +70,17 @@ def read_records(data: bytes, plan: Plan, today: date, actor: User | None = None
     """Check every row; returns what would be added, what is already there, and every error.
     `actor` is the signed-in person importing (None at the command line)."""
     result = ImportResult()
-    text = decode(data)
-    reader = csv.reader(io.StringIO(text))
+    reader = csvintake.rows(csvintake.decode(data))
     try:
-        header = next(reader)
+        _, header = next(reader)
     except StopIteration:
         result.errors.append("The file is empty: it needs a header row email,requirement,completed_on")
         return result
-    columns = {name.strip().lower(): i for i, name in enumerate(header)}
+    columns: dict[str, int] = {}
+    for index, title in enumerate(header):
+        name = _LOOKUP.get(csvintake.header_key(title))
+        if name is not None:
+            columns.setdefault(name, index)
     missing = [c for c in ("email", "requirement", "completed_on") if c not in columns]
     if missing:
         result.errors.append(
@@ -108,9 +102,7 @@ def read_records(data: bytes, plan: Plan, today: date, actor: User | None = None
         index = columns.get(name)
         return values[index].strip() if index is not None and index < len(values) else ""
 
-    for number, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
+    for number, values in reader:
         if number > MAX_ROWS:
             result.errors.append(f"The file has more than {MAX_ROWS} rows; split it")
             break
@@ -158,11 +150,11 @@ def read_records(data: bytes, plan: Plan, today: date, actor: User | None = None
         raw_date = cell(values, "completed_on")
         completed_on = None
         try:
-            completed_on = parse_date(raw_date)
+            completed_on = csvintake.parse_date(raw_date)
             if completed_on > today:
                 problems.append(f"completed_on {raw_date} is in the future")
-        except ValueError:
-            problems.append(f"completed_on {raw_date!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+        except ValueError as exc:
+            problems.append(f"completed_on: {exc}")
         note = cell(values, "note")[:500]
         if problems:
             result.errors.extend(f"Row {number}: {p}" for p in problems)
