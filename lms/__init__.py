@@ -88,6 +88,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .people import bp as people_bp
     from .quizzes import bp as quizzes_bp
     from .records import bp as records_bp
+    from .team import bp as team_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
@@ -99,6 +100,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(records_bp)
     app.register_blueprint(evidence_bp)
     app.register_blueprint(quizzes_bp)
+    app.register_blueprint(team_bp)
 
     from . import mail_commands, maintenance  # noqa: F401  (register `lms deliver-mail`, `lms backup`)
     from .cli import lms_group

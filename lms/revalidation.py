@@ -9,6 +9,7 @@ carries an ETag worked out, before the page is drawn, from everything it shows:
 - the organisation's settings rows, which hold the Raise a concern contacts in the page
   shell, the content revision (moved by every `lms sync-content` that changes anything) and
   the training plan applied; and the plan file in force;
+- how many reports the person has (the navigation's My team link), in the same query;
 - the organisation's date, and this build of the app.
 
 A browser that sends the same tag back gets a 304 without the page being drawn. Nothing is
@@ -28,11 +29,11 @@ from typing import Any
 
 from flask import Flask, current_app, g, make_response, request, session
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import String, Text, cast, func, literal, select
 
 from .dates import local_today
 from .extensions import db
-from .models import OrgSetting
+from .models import OrgSetting, User
 from .plan.loader import current_plan_file
 
 CACHE_CONTROL = "private, no-cache"  # the browser may keep it, but asks each time
@@ -64,7 +65,13 @@ def page_tag() -> str | None:
     if "_flashes" in session or not g.get("session_id"):
         return None
     user = current_user
-    settings = sorted(db.session.execute(_SETTINGS).all())
+    # In the same query: how many reports the person has (the navigation's My team link).
+    reports = (
+        select(literal("~reports", String(64)), cast(func.count(), Text))
+        .select_from(User)
+        .where(User.manager_id == user.id, User.active.is_(True))
+    )
+    settings = sorted(db.session.execute(_SETTINGS.union_all(reports)).all())
     parts = (
         current_app.extensions[EXTENSION],
         g.session_id,

@@ -22,6 +22,7 @@ ROUTES: dict[str, str] = {
     "main.healthz": "public",
     # admin
     "admin.edit_contacts": "admin",
+    "admin.edit_reminders": "admin",
     "admin.list_outbox": "admin",
     "admin.show_outbox_message": "admin",
     "admin.send_outbox_message_again": "admin",
@@ -84,4 +85,14 @@ ROUTES: dict[str, str] = {
     "evidence.download_course_certificate": "learner",
     "evidence.find_certificate": "public",
     "evidence.verify_certificate": "public",
+    # team: a line manager's reports (also the MANAGER relation: RELATIONS below)
+    "team.show_team": "learner",
+    "team.remind_member": "learner",
+}
+
+# Routes that also need a relation to the person they show (lms/permissions.py: Relation).
+# Without it they answer 404, whatever the permission: tests/test_line_managers.py.
+RELATIONS: dict[str, str] = {
+    "team.show_team": "manager",
+    "team.remind_member": "manager",
 }

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.extensions import db
+from lms.formatting import long_date
 from lms.models import AuditEvent, OutboxMessage, Permission
 from lms.models.content import Completion
 from lms.models.records import ReminderLog
@@ -201,11 +202,11 @@ def test_learner_and_director_cannot_import(client, auth):
     assert client.get("/records/import").status_code == 403
 
 
-def test_daily_reminders_weekly_per_item_and_lead_digest(app, runner):
+def test_daily_reminders_on_their_points_weekly_once_overdue_and_lead_digest(app, runner):
     lead = make_user(email="lead@example.org", categories=("visitor",), permission=__import__("lms").models.Permission.LEAD)
     overdue_person = make_user(email="late@example.org", categories=("contractor",), start_date=TODAY - timedelta(days=30))
     soon = make_user(email="soon@example.org", categories=("contractor",), start_date=TODAY - timedelta(days=5))
-    later = make_user(email="later@example.org", categories=("staff",), start_date=TODAY)  # due in 28+ days
+    later = make_user(email="later@example.org", categories=("staff",), start_date=TODAY + timedelta(days=5))  # due in 33 days
     fine = make_user(email="fine@example.org", categories=("contractor",), start_date=TODAY - timedelta(days=30))
     complete(fine, "course", "prevent-refresher", TODAY - timedelta(days=10))
 
@@ -224,14 +225,21 @@ def test_daily_reminders_weekly_per_item_and_lead_digest(app, runner):
     digest = db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.recipient == "lead@example.org"))
     assert "late@example.org" in digest
 
-    # Twice in a day: nothing new. Within the week: nothing new. After a week: again.
+    soon_mail = db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.recipient == "soon@example.org"))
+    assert f"due {long_date(TODAY + timedelta(days=9))}, in 9 days" in soon_mail  # the 30-day point
+
+    # Twice in a day: nothing new. The overdue item's next week (from its deadline): again.
     runner.invoke(args=["lms", "send-reminders", "--as-of", TODAY.isoformat()])
     assert count(OutboxMessage) == 3
+    # Days 1 to 4 not run: day 5 sends soon's 7-day point (passed on day 2) once, later's
+    # 30-day point (28 days before), and a digest.
+    runner.invoke(args=["lms", "send-reminders", "--as-of", (TODAY + timedelta(days=5)).isoformat()])
+    assert count(OutboxMessage) == 6
+    soon_mails = db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.recipient == "soon@example.org")).all()
+    assert len(soon_mails) == 2 and "in 4 days" in soon_mails[-1]
     runner.invoke(args=["lms", "send-reminders", "--as-of", (TODAY + timedelta(days=6)).isoformat()])
-    assert sorted(db.session.scalars(select(OutboxMessage.recipient)))[-1] == "soon@example.org"
-    assert count(OutboxMessage) == 4  # only the lead's digest for the new day
-    runner.invoke(args=["lms", "send-reminders", "--as-of", (TODAY + timedelta(days=7)).isoformat()])
-    assert count(OutboxMessage) == 7
+    assert count(OutboxMessage) == 8  # the lead's digest, and the fourth week overdue
+    assert sorted(db.session.scalars(select(OutboxMessage.recipient))).count("late@example.org") == 2
     assert lead is not None and overdue_person is not None and soon is not None and later is not None
 
 

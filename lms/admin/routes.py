@@ -1,4 +1,4 @@
-"""Organisation contacts and the mail outbox (people are in lms/people)."""
+"""Organisation contacts, reminder settings and the mail outbox (people are in lms/people)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from ..models import OutboxMessage, Permission
 from ..models.system import MailState
 from ..pagination import paginate
 from ..permissions import requires
+from ..records import schedule
 from . import bp
-from .forms import ContactsForm, SendAgainForm
+from .forms import ContactsForm, ReminderSettingsForm, SendAgainForm
 
 
 @bp.app_template_filter("tel_number")
@@ -34,6 +35,25 @@ def edit_contacts():
         flash(f"Saved. {len(changes)} contact details changed." if changes else "Nothing changed.", "success")
         return redirect(url_for("admin.edit_contacts"))
     return render_template("admin/edit_contacts.html", form=form, fields=org.CONTACT_FIELDS)
+
+
+@bp.route("/settings/reminders", methods=["GET", "POST"])
+@requires(Permission.ADMIN)
+def edit_reminders():
+    form = ReminderSettingsForm(data=schedule.load().as_text())
+    if form.validate_on_submit():
+        changes = schedule.save(
+            schedule.Schedule(
+                deadline_days=form.deadline_days.parsed,
+                expiry_days=form.expiry_days.parsed,
+                manager_after_days=form.manager_after_days.data,
+                lead_digest=form.lead_digest.data,
+            ),
+            current_user,
+        )
+        flash("Reminder settings saved." if changes else "Nothing changed.", "success")
+        return redirect(url_for("admin.edit_reminders"))
+    return render_template("admin/edit_reminders.html", form=form)
 
 
 @bp.route("/outbox")

@@ -94,6 +94,11 @@ class User(UserMixin, db.Model):
         default=0, server_default="0", server_onupdate=FetchedValue()
     )
 
+    # Their line manager, another person (lms/people/managers.py checks there is no loop).
+    # Kept when the manager leaves: escalation then goes to the Lead instead.
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    manager: Mapped[User | None] = relationship(remote_side=[id], foreign_keys=[manager_id])
+
     category_rows: Mapped[list[UserCategory]] = relationship(
         back_populates="user",
         cascade="all, delete-orphan",

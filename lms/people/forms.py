@@ -3,14 +3,14 @@ from __future__ import annotations
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, DateField, EmailField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..auth.operations import find_user
 from ..forms import categories_field, email_field, name_field, start_date_field
 from ..models import CATEGORIES, CATEGORY_LABELS, Permission
-from . import operations
+from . import managers, operations
 
 MAX_ROSTER_BYTES = 5 * 1024 * 1024  # room for 20,000 rows with columns the import ignores
 
@@ -38,11 +38,17 @@ class PersonForm(FlaskForm):
     categories = categories_field()
     start_date = start_date_field()
     permission = _permission_field()
+    manager_email = EmailField(
+        "Line manager's email (optional)",
+        validators=[Optional(), Length(max=254, message="Must be 254 characters or fewer")],
+        description="Someone already in the LMS. They see this person's training on My team, and hear when it is overdue.",
+    )
     submit = SubmitField("Save changes")
 
     def __init__(self, *args, person=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.person = person
+        self.manager = None  # set by validate_manager_email
         allowed = operations.grantable(current_user)
         if person is not None and person.perm not in allowed:
             allowed = [person.perm] + allowed
@@ -52,6 +58,20 @@ class PersonForm(FlaskForm):
         other = find_user(field.data)
         if other is not None and other is not self.person:
             raise ValidationError("A person with this email address already exists")
+
+    def validate_manager_email(self, field) -> None:
+        """The manager, a person in the LMS, is kept in `self.manager` (None: no manager)."""
+        self.manager = None
+        if not (field.data or "").strip():
+            return
+        manager = find_user(field.data)
+        if manager is None or manager.is_anonymised:
+            raise ValidationError("There is nobody with this email address in the LMS: add them first")
+        try:
+            managers.check_manager(self.person, manager)
+        except managers.ManagerError as exc:
+            raise ValidationError(exc.message.rstrip(".")) from None
+        self.manager = manager
 
     def validate_permission(self, field) -> None:
         if field.data not in {p.name.lower() for p in Permission}:
@@ -117,7 +137,8 @@ class RosterUploadForm(FlaskForm):
             FileSize(MAX_ROSTER_BYTES, message="The file must be 5 MB or smaller"),
         ],
         description="Save the spreadsheet as CSV, with up to 20,000 people in one file. Columns: email, name "
-        "(or first name and last name), categories, start date, and optionally active (yes or no).",
+        "(or first name and last name), categories, start date, and optionally active (yes or no) and manager email "
+        "(their line manager: someone in the LMS or in the file).",
     )
     deactivate_missing = BooleanField(
         "Deactivate everyone who is not in the file",

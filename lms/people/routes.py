@@ -19,8 +19,9 @@ from ..models import AuditEvent, Permission, User, UserCategory
 from ..pagination import paginate
 from ..permissions import requires
 from ..plan.loader import current_plan
+from ..records import reminders_log
 from ..records.reminders import remind_people
-from . import audit_log, bp, operations, personal_data, roster
+from . import audit_log, bp, managers, operations, personal_data, roster
 from .forms import (
     MAX_ROSTER_BYTES,
     ActionForm,
@@ -129,6 +130,7 @@ def invite_person():
             start_date=form.start_date.data,
             permission=Permission.parse(form.permission.data),
         )
+        managers.set_manager(current_user, person, form.manager)
         flash(f"Invitation sent to {person.email}.", "success")
         return redirect(url_for("people.list_people"))
     return render_template("people/invite_person.html", form=form)
@@ -152,6 +154,8 @@ def show_person(user_id: int):
         state=operations.invitation_state(person),
         may_manage=operations.may_manage(current_user, person),
         can_invite=operations.can_invite(person),
+        reports=managers.reports_of(person),
+        reminders=reminders_log.for_person(person),
         form=ActionForm(),
     )
 
@@ -175,6 +179,7 @@ def edit_person(user_id: int):
         "categories": person.categories,
         "start_date": person.start_date,
         "permission": person.perm.name.lower(),
+        "manager_email": person.manager.email if person.manager else "",
     }
     form = PersonForm(person=person, data=None if request.method == "POST" else data)
     if form.validate_on_submit():
@@ -189,9 +194,13 @@ def edit_person(user_id: int):
                 permission=Permission.parse(form.permission.data),
                 today=local_today(),
             )
+            changes = managers.set_manager(current_user, person, form.manager) or changes
         except NotAllowed as exc:
             transaction.discard()
             form.permission.errors.append(str(exc))
+        except managers.ManagerError as exc:
+            transaction.discard()
+            form.manager_email.errors.append(exc.message)
         else:
             flash("Changes saved." if changes else "Nothing changed.", "success")
             return redirect(url_for("people.show_person", user_id=person.id))

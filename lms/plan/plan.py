@@ -40,6 +40,10 @@ class RequirementEntry(_Strict):
     categories: Annotated[list[str], Field(min_length=1)]
     due_days: Annotated[int, Field(ge=0, le=3650)]
     renew_months: Annotated[int, Field(ge=1, le=240)] | None = None
+    # Days before the deadline, and before a completion expires, on which a person is
+    # reminded, in place of the organisation's reminder settings (lms/records/schedule.py).
+    remind_days: Annotated[list[Annotated[int, Field(ge=1, le=365)]], Field(min_length=1, max_length=6)] | None = None
+    remind_expiry_days: Annotated[list[Annotated[int, Field(ge=1, le=365)]], Field(min_length=1, max_length=6)] | None = None
 
     @field_validator("categories")
     @classmethod
@@ -103,6 +107,20 @@ class Plan:
         if kind == "certificate" and ref in self.certificate_types:
             return self.certificate_types[ref].title
         return titles.get((kind, ref), ref)
+
+    def reminder_days(self, kind: str, ref: str) -> tuple[tuple[int, ...] | None, tuple[int, ...] | None]:
+        """The plan's own reminder days for an item (before its deadline, before its expiry),
+        from the first entry for it that gives them; None where the settings apply."""
+        before: tuple[int, ...] | None = None
+        expiry: tuple[int, ...] | None = None
+        for entry in self.entries:
+            if (entry.kind, entry.ref) != (kind, ref):
+                continue
+            if before is None and entry.remind_days:
+                before = tuple(sorted(set(entry.remind_days), reverse=True))
+            if expiry is None and entry.remind_expiry_days:
+                expiry = tuple(sorted(set(entry.remind_expiry_days), reverse=True))
+        return before, expiry
 
     @cached_property
     def _own_titles(self) -> dict[tuple[str, str], str]:

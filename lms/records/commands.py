@@ -1,7 +1,9 @@
-"""`lms import-records` and `lms send-reminders`."""
+"""`lms import-records` and `lms send-reminders` (the daily run)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import click
@@ -34,17 +36,30 @@ def import_records_command(file: Path, dry_run: bool) -> None:
     click.echo(("Dry run, nothing saved: " if dry_run else "") + result.summary)
 
 
+def reminders_job(today: date, dry_run: bool) -> None:
+    run = send_reminders(current_plan(), today, dry_run=dry_run, unit_done=db.session.commit)
+    for person, items in run.people:
+        click.echo(f"{person.email}: {', '.join(i.title for i in items)}")
+    for email, count in run.managers:
+        click.echo(f"line manager {email}: {count} overdue items")
+    for email, count in run.digests:
+        click.echo(f"digest to {email}: {count} overdue items")
+    db.session.commit()
+    click.echo(("Dry run, nothing sent: " if dry_run else "") + run.summary)
+
+
+# What the daily run does, in order: each job is called with the day and dry_run, and
+# commits its own units of work. A new daily job (a compliance snapshot...) is added here.
+DAILY_JOBS: list[Callable[[date, bool], None]] = [reminders_job]
+
+
 @lms_group.command("send-reminders")
 @click.option("--dry-run", is_flag=True, help="List who would be reminded; send nothing.")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Treat this date as today.")
 def send_reminders_command(dry_run: bool, as_of) -> None:
-    """Email people whose training needs attention, and leads the overdue digest (run daily)."""
+    """The daily run (from cron): reminders on their schedule, line managers' and leads' emails."""
     if not dry_run:
         require_base_url()
     today = as_of.date() if as_of else local_today()
-    run = send_reminders(current_plan(), today, dry_run=dry_run, unit_done=db.session.commit)
-    for person, items in run.people:
-        click.echo(f"{person.email}: {', '.join(i.title for i in items)}")
-    for email, count in run.digests:
-        click.echo(f"digest to {email}: {count} overdue items")
-    click.echo(("Dry run, nothing sent: " if dry_run else "") + run.summary)
+    for job in DAILY_JOBS:
+        job(today, dry_run)
