@@ -633,3 +633,70 @@ def test_people_sign_in_while_20000_people_are_imported(tmp_path):
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+# --- line managers -------------------------------------------------------------------------------
+
+MANAGED = "Email,Name,Categories,Start date,Line manager\n"
+
+
+def _manager_of(email: str) -> str | None:
+    db.session.expire_all()
+    person = db.session.scalar(select(User).where(User.email == email))
+    return person.manager.email if person.manager else None
+
+
+def test_a_manager_column_links_people_in_the_file_whatever_the_order(app):
+    result = run(
+        MANAGED
+        + "ann@example.org,Ann,staff,2025-01-01,BOSS@example.org\n"
+        + "boss@example.org,Boss,staff,2025-01-01,\n"
+    )
+    assert result.applied and not result.errors
+    assert _manager_of("ann@example.org") == "boss@example.org"
+    assert _manager_of("boss@example.org") is None
+    created = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "person.created")).all()
+    (ann,) = [e for e in created if e.details["email"] == "ann@example.org"]
+    assert ann.details["changes"]["manager"] == {"before": None, "after": "boss@example.org"}
+
+    # The same file again changes nothing; an empty cell clears; no column leaves it alone.
+    assert not run(MANAGED + "ann@example.org,Ann,staff,2025-01-01,boss@example.org\nboss@example.org,Boss,staff,2025-01-01,\n").updated
+    run(HEADER + "ann@example.org,Ann,staff,2025-01-01\n")
+    assert _manager_of("ann@example.org") == "boss@example.org"
+    again = run("Email,Name,Categories,Start date,Manager email\nann@example.org,Ann,staff,2025-01-01,\n")
+    assert [c.changes for c in again.updated] == [{"manager": {"before": "boss@example.org", "after": None}}]
+    assert _manager_of("ann@example.org") is None
+
+
+def test_a_manager_already_in_the_lms_and_one_who_has_left(app):
+    make_user(email="old@example.org", active=False)
+    result = run("Email,Name,Categories,Start date,Manager\nann@example.org,Ann,staff,2025-01-01,old@example.org\n")
+    assert result.applied
+    assert _manager_of("ann@example.org") == "old@example.org"  # a leaver keeps their reports
+
+
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        ("ann@example.org,Ann,staff,2025-01-01,ghost@example.org\n", "Row 2, manager email: ghost@example.org is not in the LMS or in this file"),
+        ("ann@example.org,Ann,staff,2025-01-01,ann@example.org\n", "Row 2, manager email: a person cannot be their own line manager"),
+        ("ann@example.org,Ann,staff,2025-01-01,not an email\n", "Row 2, manager email: “not an email” is not an email address"),
+        (
+            "ann@example.org,Ann,staff,2025-01-01,bob@example.org\nbob@example.org,Bob,staff,2025-01-01,cat@example.org\n"
+            "cat@example.org,Cat,staff,2025-01-01,ann@example.org\n",
+            "Row 2, manager email: this would make a loop",
+        ),
+        ("dan@example.org,Dan,staff,2025-01-01,eve@example.org\n", "Row 2, manager email: this would make a loop"),
+    ],
+)
+def test_an_unknown_manager_oneself_or_a_loop_is_a_row_error_and_nothing_is_saved(app, rows, message):
+    dan = make_user(email="dan@example.org", name="Dan", start_date=date(2025, 1, 1))
+    eve = make_user(email="eve@example.org", name="Eve", start_date=date(2025, 1, 1))
+    eve.manager_id = dan.id  # in the LMS already: Dan manages Eve
+    db.session.commit()
+    before = db.session.scalar(select(func.count()).select_from(User))
+    result = run(MANAGED + rows)
+    assert not result.applied
+    assert any(str(e).startswith(message) for e in result.errors), [str(e) for e in result.errors]
+    assert db.session.scalar(select(func.count()).select_from(User)) == before
+    assert _manager_of("dan@example.org") is None

@@ -42,6 +42,7 @@ from ..models import (
 )
 from ..plan import standing
 from . import operations
+from .managers import chain_problem as managers_chain_problem
 
 MAX_ROWS = 20_000  # people in one file: checked, previewed and written within a request's time
 
@@ -54,6 +55,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "categories": ("categories", "category", "role", "roles", "staffcategory", "staffcategories"),
     "start_date": ("startdate", "start", "datestarted"),
     "active": ("active",),
+    "manager": ("manageremail", "manager", "linemanager", "linemanageremail"),
 }
 FIELD_LABELS = {
     "email": "email",
@@ -63,6 +65,7 @@ FIELD_LABELS = {
     "categories": "categories",
     "start_date": "start date",
     "active": "active",
+    "manager": "manager email",
 }
 TRUE = {"yes", "y", "true", "1", "active"}
 FALSE = {"no", "n", "false", "0", "inactive", "left"}
@@ -101,6 +104,7 @@ class RosterRow:
     categories: tuple[str, ...]
     start_date: date
     active: bool | None  # None: the file does not say
+    manager: str | None = None  # their line manager's email; "": none; None: the file does not say
 
 
 def parse_categories(text: str) -> tuple[list[str], list[str]]:
@@ -245,9 +249,22 @@ def _read_row(line: int, record: list[str], columns: dict[str, int], seen: dict[
     except ValueError as exc:
         errors.append(RosterError(line, "active", str(exc)))
 
+    manager = None
+    if "manager" in columns:
+        raw_manager = cell("manager")
+        manager = ""
+        if raw_manager:
+            try:
+                validate_email(raw_manager, check_deliverability=False)
+                manager = accounts.normalise_email(raw_manager)
+            except EmailNotValidError:
+                errors.append(RosterError(line, "manager email", f"“{raw_manager}” is not an email address"))
+            if manager and manager == email:
+                errors.append(RosterError(line, "manager email", "a person cannot be their own line manager"))
+
     if errors or start is None:
         return None, errors
-    return RosterRow(line, email, name, tuple(categories), start, active), []
+    return RosterRow(line, email, name, tuple(categories), start, active, manager), []
 
 
 # --- planning --------------------------------------------------------------------------------
@@ -275,6 +292,7 @@ class RosterImport:
     notes: list[str] = field(default_factory=list)
     invited: int = 0
     applied: bool = False
+    managers: list[tuple[str, str | None]] = field(default_factory=list)  # (email, new manager's email)
 
     @property
     def summary(self) -> str:
@@ -301,25 +319,56 @@ def _row_values(row: RosterRow) -> dict:
     return {"name": row.name, "categories": sorted(row.categories), "start_date": row.start_date.isoformat()}
 
 
-def _differences(person: User, row: RosterRow) -> dict:
+def _differences(person: User, row: RosterRow, manager: str | None) -> dict:
     before = {"name": person.name, "categories": sorted(person.categories), "start_date": person.start_date.isoformat()}
     after = _row_values(row)
     if row.active is not None:
         before["active"], after["active"] = person.active, row.active
+    if row.manager is not None:
+        before["manager"], after["manager"] = manager, row.manager or None
     return operations.changes_between(before, after)
+
+
+def _check_managers(rows: list[RosterRow], people: dict[str, User]) -> tuple[dict[int, str], list[RosterError]]:
+    """Each manager named must be in the LMS or the file, and nobody may end up managing
+    themselves through others. Returns (person id -> their manager's email, errors)."""
+    email_of = {p.id: p.email for p in people.values()}
+    current = {p.id: email_of.get(p.manager_id) for p in people.values() if p.manager_id is not None}
+    managers = {email_of[i]: m for i, m in current.items() if m is not None}  # who manages whom, after the import
+    in_file = {row.email for row in rows}
+    errors: list[RosterError] = []
+    for row in rows:
+        if row.manager is not None:
+            managers[row.email] = row.manager or None
+    for row in rows:
+        if not row.manager:
+            continue
+        if row.manager not in in_file and row.manager not in people:
+            errors.append(RosterError(row.row, "manager email", f"{row.manager} is not in the LMS or in this file: add them first, or check the spelling"))
+            continue
+        problem = managers_chain_problem(row.email, row.manager, managers)
+        if problem:
+            errors.append(RosterError(row.row, "manager email", problem))
+    return current, errors
 
 
 def plan_import(rows: list[RosterRow], actor: User | None, *, deactivate_missing: bool = False) -> RosterImport:
     result = RosterImport()
     people = {p.email: p for p in db.session.scalars(select(User).where(User.anonymised_at.is_(None)))}
+    current_managers, result.errors = _check_managers(rows, people)
     for row in rows:
         person = people.get(row.email)
         if person is None:
             changes = {k: {"before": None, "after": v} for k, v in _row_values(row).items()}
             changes["active"] = {"before": None, "after": row.active is not False}
+            if row.manager:
+                changes["manager"] = {"before": None, "after": row.manager}
+                result.managers.append((row.email, row.manager))
             result.created.append(Change("create", row.email, row.name, row, None, changes))
             continue
-        changes = _differences(person, row)
+        changes = _differences(person, row, current_managers.get(person.id))
+        if "manager" in changes:
+            result.managers.append((row.email, row.manager or None))
         if not changes:
             result.unchanged.append(Change("unchanged", row.email, person.name, row, person))
             continue
@@ -424,9 +473,23 @@ def _apply(result: RosterImport, actor: User | None, *, filename: str, invite: b
         operations.check_admins_remain(writes.admins_leaving)
     writes.write(invitations)
     newcomers.execute(writes.created_ids, "user_id")
+    _set_managers(result.managers)
     standing.refresh({change.person.id for change in result.updated + result.deactivated})
     db.session.flush()  # the invitations are queued: `lms deliver-mail` sends them after the commit
     result.applied = True
+
+
+def _set_managers(pairs: list[tuple[str, str | None]]) -> None:
+    """Each (person, manager) by email, once everyone in the file has an id: one statement."""
+    if not pairs:
+        return
+    emails = {e for pair in pairs for e in pair if e}
+    ids = dict(db.session.execute(select(User.email, User.id).where(User.email.in_(emails))).all())
+    people = User.__table__
+    db.session.execute(
+        update(people).where(people.c.id == bindparam("person_id")).values(manager_id=bindparam("new_manager_id")),
+        [{"person_id": ids[email], "new_manager_id": ids[manager] if manager else None} for email, manager in pairs],
+    )
 
 
 class _Writes:
