@@ -237,3 +237,14 @@ def test_one_run_delivered_through_a_real_smtp_server(app, runner):
         assert len(recorder.received) == 3
     finally:
         controller.stop()
+
+
+def test_a_plan_entry_s_reminder_days_are_checked(tmp_path):
+    from lms.plan.plan import PlanError, parse_plan
+
+    plan = parse_plan(PLAN, tmp_path / "plan.toml")
+    assert plan.reminder_days("course", "volunteer-briefing") == ((3,), None)
+    assert plan.reminder_days("course", "prevent-refresher") == (None, None)
+    with pytest.raises(PlanError) as refused:
+        parse_plan(PLAN.replace("remind_days = [3]", "remind_days = [0, 400]"), tmp_path / "plan.toml")
+    assert "remind_days" in str(refused.value) and "greater than or equal to 1" in str(refused.value)
