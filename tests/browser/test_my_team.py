@@ -63,3 +63,20 @@ def test_a_manager_reads_my_team_and_reminds_a_report(live_server, team, page, w
     assert _no_sideways_scroll(page)
     db.session.expire_all()
     assert db.session.scalars(select(OutboxMessage.recipient)).all() == ["ada@example.org"]
+
+
+def test_the_reminder_settings_page_with_its_errors_is_axe_clean(live_server, page):
+    from lms.models import Permission
+
+    make_user(name="Ada Admin", email="admin@example.org", permission=Permission.ADMIN, password=PASSWORD)
+    sign_in(page, live_server.url, "admin@example.org")
+    page.goto(f"{live_server.url}/admin/settings/reminders")
+    expect(page.get_by_label("Days before a deadline")).to_have_value("30, 7, 1")
+    assert serious_violations(page) == []
+    page.get_by_label("Days before a deadline").fill("soon")
+    page.get_by_role("button", name="Save reminder settings").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter whole numbers of days separated by commas")
+    assert serious_violations(page) == []
+    page.get_by_label("Days before a deadline").fill("14, 3")
+    page.get_by_role("button", name="Save reminder settings").click()
+    expect(page.get_by_role("status").first).to_contain_text("Reminder settings saved.")
