@@ -12,6 +12,7 @@ from lms.extensions import db
 from lms.models import Completion, User
 from lms.people import roster
 from lms.plan.loader import current_plan
+from lms.records import importing
 from lms.records.importing import import_records
 
 from .factories import make_user
@@ -24,7 +25,10 @@ DATES = {
     "31-01-2025": date(2025, 1, 31),
     "31 January 2025": date(2025, 1, 31),
     "31st Jan 2025": date(2025, 1, 31),
+    "31 Jan. 2025": date(2025, 1, 31),
+    "31 January, 2025": date(2025, 1, 31),
     "31/01/2025 00:00": date(2025, 1, 31),
+    "2025-01-31 00:00:00": date(2025, 1, 31),
     "5/3/2025": date(2025, 3, 5),  # day first: 5 March, never 3 May
 }
 
@@ -63,8 +67,8 @@ def test_both_imports_take_the_same_dates(app, written):
 @pytest.mark.parametrize("written", ["01/31/2025", "31/02/2025", "2025/01/31", "yesterday"])
 def test_both_imports_refuse_the_same_dates_and_name_the_row(app, written):
     make_user(email="ann@example.org")
-    started = people(f"Email,Name,Categories,Start date\nbob@example.org,Bob,staff,{written}\n")
-    assert [e.row for e in started.errors] == [2]
+    started = people(f"Email,Name,Categories,Start date\n\nbob@example.org,Bob,staff,{written}\n")
+    assert [str(e).split(": ")[0] for e in started.errors] == ["Row 3, start date"]
     done = records(f"email,requirement,completed_on\n\nann@example.org,course:prevent-awareness,{written}\n")
     assert len(done.errors) == 1 and done.errors[0].startswith("Row 3: completed_on: ")
     assert db.session.scalar(select(Completion.id)) is None
@@ -85,3 +89,45 @@ def test_both_imports_read_windows_1252(app):
     done = records("email,requirement,completed_on,note\nzoe@example.org,course:prevent-awareness,01/02/2025,Café session\n", "cp1252")
     assert not done.errors
     assert db.session.scalar(select(Completion.note)) == "Café session"
+
+
+@pytest.mark.parametrize("spelt", ["Email", "EMAIL", "E-mail Address", "email_addr", " Email address "])
+def test_both_imports_take_the_same_spellings_of_the_email_header(app, spelt):
+    started = people(f"{spelt},Name,Categories,Start date\nann@example.org,Ann,staff,01/02/2025\n")
+    assert not started.errors, started.errors
+    done = records(f"{spelt},requirement,completed_on\nann@example.org,course:prevent-awareness,01/02/2025\n")
+    assert not done.errors, done.errors
+
+
+def test_both_imports_refuse_two_columns_for_one_field_in_the_header_row(app):
+    make_user(email="ann@example.org")
+    started = people("Email,Name,Categories,Start date,Date started\nbob@example.org,Bob,staff,01/02/2025,02/02/2025\n")
+    assert [str(e) for e in started.errors] == [
+        "Row 1, start date: columns “Start date” and “Date started” both give the start date"
+    ]
+    done = records("email,requirement,completed_on,Date\nann@example.org,course:prevent-awareness,01/02/2025,02/02/2025\n")
+    assert done.errors == ["Row 1, completed_on: columns “completed_on” and “Date” both give the completed_on"]
+    assert db.session.scalar(select(Completion.id)) is None
+    assert db.session.scalar(select(User.id).where(User.email == "bob@example.org")) is None
+
+
+def test_both_imports_count_rows_to_their_limit_the_same_way(app, monkeypatch):
+    """Blank lines are not rows; the error names the first row past the limit."""
+    monkeypatch.setattr(roster, "MAX_ROWS", 2)
+    monkeypatch.setattr(importing, "MAX_ROWS", 2)
+    for n in range(3):
+        make_user(email=f"p{n}@example.org")
+    two = "".join(f"p{n}@example.org,P{n},staff,01/02/2025\n\n" for n in range(2))
+    assert not people("Email,Name,Categories,Start date\n" + two).errors
+    three = two + "p2@example.org,P2,staff,01/02/2025\n"
+    assert [str(e) for e in people("Email,Name,Categories,Start date\n" + three).errors] == [
+        "Row 6: the file has more than 2 people in it, the most one import takes; split it into smaller files and import each"
+    ]
+
+    lines = "".join(f"p{n}@example.org,course:prevent-awareness,01/02/2025\n\n" for n in range(3))
+    done = records("email,requirement,completed_on\n" + lines)
+    assert done.errors == [
+        "Row 6: the file has more than 2 records in it, the most one import takes; split it into smaller files and import each"
+    ]
+    assert db.session.scalar(select(Completion.id)) is None
+    assert not records("email,requirement,completed_on\n" + lines[: lines.index("p2@")]).errors

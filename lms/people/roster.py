@@ -21,7 +21,8 @@ from sqlalchemy import bindparam, delete, insert, select, update
 
 from .. import audit, csvintake
 from ..auth import operations as accounts
-from ..csvintake import decode, header_key, parse_date
+from ..csvintake import RowError as RosterError
+from ..csvintake import TooManyRows, decode, parse_date
 from ..dates import local_today
 from ..extensions import db
 from ..links import external_url
@@ -46,7 +47,7 @@ from .managers import chain_problem as managers_chain_problem
 
 MAX_ROWS = 20_000  # people in one file: checked, previewed and written within a request's time
 
-# Header aliases, compared as lms/csvintake.py compares headers (letters and digits only).
+# Header spellings, matched by lms/csvintake.py (case and punctuation ignored).
 HEADERS: dict[str, tuple[str, ...]] = {
     "email": ("email", "emailaddress", "emailaddr"),
     "name": ("name", "fullname"),
@@ -87,16 +88,6 @@ _CATEGORY_KEYS = {
 
 
 @dataclass(frozen=True)
-class RosterError:
-    row: int  # the line in the file; the header is row 1
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"Row {self.row}, {self.field}: {self.message}" if self.field else f"Row {self.row}: {self.message}"
-
-
-@dataclass(frozen=True)
 class RosterRow:
     row: int
     email: str
@@ -134,58 +125,45 @@ def parse_active(text: str) -> bool | None:
     raise ValueError(f"“{text}” is not yes or no")
 
 
-def _map_header(header: list[str]) -> tuple[dict[str, int], list[RosterError], list[str]]:
-    columns: dict[str, int] = {}
-    errors: list[RosterError] = []
-    ignored: list[str] = []
-    lookup = {alias: name for name, aliases in HEADERS.items() for alias in aliases}
-    for index, title in enumerate(header):
-        name = lookup.get(header_key(title))
-        if name is None:
-            if title.strip():
-                ignored.append(title.strip())
-            continue
-        if name in columns:
-            first = header[columns[name]].strip()
-            errors.append(RosterError(1, FIELD_LABELS[name], f"columns “{first}” and “{title.strip()}” both give the {FIELD_LABELS[name]}"))
-            continue
-        columns[name] = index
+def _map_header(titles: list[str]) -> tuple[csvintake.Header, list[RosterError]]:
+    header = csvintake.match_header(titles, HEADERS)
+    columns = header.columns
+    errors = [
+        RosterError(1, FIELD_LABELS[name], f"columns “{first}” and “{other}” both give the {FIELD_LABELS[name]}")
+        for name, first, other in header.repeated
+    ]
     has_name = "name" in columns or ("first_name" in columns and "last_name" in columns)
     wanted = [("email", "email" in columns), ("name", has_name), ("categories", "categories" in columns), ("start_date", "start_date" in columns)]
     for name, present in wanted:
         if not present:
             hint = "“Name”, or “First name” and “Last name”" if name == "name" else f"“{FIELD_LABELS[name].capitalize()}”"
             errors.append(RosterError(1, FIELD_LABELS[name], f"no {FIELD_LABELS[name]} column: the header row needs {hint}"))
-    return columns, errors, ignored
+    return header, errors
 
 
 def read_roster(text: str) -> tuple[list[RosterRow], list[RosterError], list[str]]:
     """Every row checked: (rows, errors, notes)."""
-    header: list[str] | None = None
+    header: csvintake.Header | None = None
     rows: list[RosterRow] = []
     errors: list[RosterError] = []
     notes: list[str] = []
     seen: dict[str, int] = {}
-    columns: dict[str, int] = {}
-    people = 0
-    for line, record in csvintake.rows(text):
-        if header is None:
-            header = record
-            columns, header_errors, ignored = _map_header(header)
-            errors += header_errors
-            if header_errors:
-                return [], errors, notes
-            if ignored:
-                notes.append("Columns ignored: " + ", ".join(ignored))
-            continue
-        people += 1
-        if people > MAX_ROWS:
-            too_many = f"the file has more than {MAX_ROWS:,} people in it, the most one import takes; split it into smaller files and import each"
-            return [], [RosterError(line, "", too_many)], notes
-        row, row_errors = _read_row(line, record, columns, seen)
-        errors += row_errors
-        if row is not None:
-            rows.append(row)
+    try:
+        for line, record in csvintake.rows(text, limit=MAX_ROWS):
+            if header is None:
+                header, header_errors = _map_header(record)
+                errors += header_errors
+                if header_errors:
+                    return [], errors, notes
+                if header.ignored:
+                    notes.append("Columns ignored: " + ", ".join(header.ignored))
+                continue
+            row, row_errors = _read_row(line, record, header, seen)
+            errors += row_errors
+            if row is not None:
+                rows.append(row)
+    except TooManyRows as too_many:
+        return [], [too_many.error("people")], notes
     if header is None:
         errors.append(RosterError(1, "", "the file is empty: it needs a header row and a row for each person"))
     elif not rows and not errors:
@@ -193,10 +171,9 @@ def read_roster(text: str) -> tuple[list[RosterRow], list[RosterError], list[str
     return rows, errors, notes
 
 
-def _read_row(line: int, record: list[str], columns: dict[str, int], seen: dict[str, int]):
+def _read_row(line: int, record: list[str], header: csvintake.Header, seen: dict[str, int]):
     def cell(name: str) -> str:
-        index = columns.get(name)
-        return record[index].strip() if index is not None and index < len(record) else ""
+        return header.cell(record, name)
 
     errors: list[RosterError] = []
 
@@ -250,7 +227,7 @@ def _read_row(line: int, record: list[str], columns: dict[str, int], seen: dict[
         errors.append(RosterError(line, "active", str(exc)))
 
     manager = None
-    if "manager" in columns:
+    if "manager" in header.columns:
         raw_manager = cell("manager")
         manager = ""
         if raw_manager:

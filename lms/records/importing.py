@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from .. import audit, csvintake
 from ..auth.operations import normalise_email
+from ..csvintake import RowError, TooManyRows
 from ..extensions import db
 from ..formatting import noun
 from ..models import Permission, User
@@ -52,7 +53,7 @@ class ImportResult:
         return f"created {len(self.new)}, unchanged {len(self.unchanged)}, errors {len(self.errors)}"
 
 
-# Header spellings, compared as lms/csvintake.py compares headers (letters and digits only).
+# Header spellings, matched by lms/csvintake.py (case and punctuation ignored).
 HEADERS: dict[str, tuple[str, ...]] = {
     "email": ("email", "emailaddress", "emailaddr"),
     "requirement": ("requirement", "item", "training"),
@@ -60,7 +61,6 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "note": ("note", "notes"),
     "kind": ("kind", "type"),
 }
-_LOOKUP = {alias: name for name, aliases in HEADERS.items() for alias in aliases}
 
 
 COMMAND_LINE = "lms import-records"
@@ -70,23 +70,22 @@ def read_records(data: bytes, plan: Plan, today: date, actor: User | None = None
     """Check every row; returns what would be added, what is already there, and every error.
     `actor` is the signed-in person importing (None at the command line)."""
     result = ImportResult()
-    reader = csvintake.rows(csvintake.decode(data))
+    reader = csvintake.rows(csvintake.decode(data), limit=MAX_ROWS)
     try:
-        _, header = next(reader)
+        _, titles = next(reader)
     except StopIteration:
         result.errors.append("The file is empty: it needs a header row email,requirement,completed_on")
         return result
-    columns: dict[str, int] = {}
-    for index, title in enumerate(header):
-        name = _LOOKUP.get(csvintake.header_key(title))
-        if name is not None:
-            columns.setdefault(name, index)
-    missing = [c for c in ("email", "requirement", "completed_on") if c not in columns]
+    header = csvintake.match_header(titles, HEADERS)
+    for name, first, other in header.repeated:
+        result.errors.append(str(RowError(1, name, f"columns “{first}” and “{other}” both give the {name}")))
+    missing = [c for c in ("email", "requirement", "completed_on") if c not in header.columns]
     if missing:
         result.errors.append(
             f"Row 1 (header): missing {noun(len(missing), 'column')} {', '.join(missing)}; "
             "the header must be email,requirement,completed_on (and optionally note, kind)"
         )
+    if result.errors:
         return result
 
     plan_kinds: dict[str, set[str]] = {}
@@ -98,72 +97,68 @@ def read_records(data: bytes, plan: Plan, today: date, actor: User | None = None
     seen: set[tuple[int, str, str, date]] = set()
     rows: list[Row] = []
 
-    def cell(values: list[str], name: str) -> str:
-        index = columns.get(name)
-        return values[index].strip() if index is not None and index < len(values) else ""
-
-    for number, values in reader:
-        if number > MAX_ROWS:
-            result.errors.append(f"The file has more than {MAX_ROWS} rows; split it")
-            break
-        problems = []
-        email = normalise_email(cell(values, "email"))
-        user_id, permission = people.get(email, (None, None))
-        if not email:
-            problems.append("email is empty")
-        elif user_id is None:
-            problems.append(f"no person with email {email}")
-        elif actor is not None and user_id == actor.id:
-            problems.append(
-                f"{email} is you: nobody records their own training. Ask another lead or an "
-                f"administrator, who can run {COMMAND_LINE} on the server"
-            )
-        elif actor is not None and permission >= actor.permission:
-            problems.append(
-                f"{email} has {Permission(permission).label.lower()} permission, as high as yours, so you "
-                f"cannot record their training. An administrator can, with {COMMAND_LINE} on the server"
-            )
-        requirement = cell(values, "requirement")
-        kind = cell(values, "kind").lower()
-        if ":" in requirement and not kind:
-            kind, requirement = (part.strip() for part in requirement.split(":", 1))
-        kinds = plan_kinds.get(requirement, set())
-        if not requirement:
-            problems.append("requirement is empty")
-        elif kind and kind not in IMPORTABLE:
-            problems.append(f"a {kind} cannot be imported: attestations and policy acknowledgements are made by the person")
-        elif not kinds:
-            problems.append(f"requirement {requirement!r} is not in the training plan")
-        elif kind and kind not in kinds:
-            problems.append(f"requirement {requirement!r} is not a {kind} in the training plan")
-        elif not kind:
-            importable = kinds & set(IMPORTABLE)
-            if not importable:
-                problems.append(f"{requirement!r} is a {'/'.join(sorted(kinds))}: the person must do it themselves")
-            elif len(importable) > 1:
+    try:
+        for number, values in reader:
+            problems = []
+            email = normalise_email(header.cell(values, "email"))
+            user_id, permission = people.get(email, (None, None))
+            if not email:
+                problems.append("email is empty")
+            elif user_id is None:
+                problems.append(f"no person with email {email}")
+            elif actor is not None and user_id == actor.id:
                 problems.append(
-                    f"{requirement!r} is both a {' and a '.join(sorted(importable))}: add a kind column, "
-                    f"or write it as {sorted(importable)[0]}:{requirement}"
+                    f"{email} is you: nobody records their own training. Ask another lead or an "
+                    f"administrator, who can run {COMMAND_LINE} on the server"
                 )
-            else:
-                kind = importable.pop()
-        raw_date = cell(values, "completed_on")
-        completed_on = None
-        try:
-            completed_on = csvintake.parse_date(raw_date)
-            if completed_on > today:
-                problems.append(f"completed_on {raw_date} is in the future")
-        except ValueError as exc:
-            problems.append(f"completed_on: {exc}")
-        note = cell(values, "note")[:500]
-        if problems:
-            result.errors.extend(f"Row {number}: {p}" for p in problems)
-            continue
-        key = (user_id, kind, requirement, completed_on)
-        if key in seen:
-            continue  # the same record twice in one file counts once
-        seen.add(key)
-        rows.append(Row(number, user_id, email, kind, requirement, completed_on, note))
+            elif actor is not None and permission >= actor.permission:
+                problems.append(
+                    f"{email} has {Permission(permission).label.lower()} permission, as high as yours, so you "
+                    f"cannot record their training. An administrator can, with {COMMAND_LINE} on the server"
+                )
+            requirement = header.cell(values, "requirement")
+            kind = header.cell(values, "kind").lower()
+            if ":" in requirement and not kind:
+                kind, requirement = (part.strip() for part in requirement.split(":", 1))
+            kinds = plan_kinds.get(requirement, set())
+            if not requirement:
+                problems.append("requirement is empty")
+            elif kind and kind not in IMPORTABLE:
+                problems.append(f"a {kind} cannot be imported: attestations and policy acknowledgements are made by the person")
+            elif not kinds:
+                problems.append(f"requirement {requirement!r} is not in the training plan")
+            elif kind and kind not in kinds:
+                problems.append(f"requirement {requirement!r} is not a {kind} in the training plan")
+            elif not kind:
+                importable = kinds & set(IMPORTABLE)
+                if not importable:
+                    problems.append(f"{requirement!r} is a {'/'.join(sorted(kinds))}: the person must do it themselves")
+                elif len(importable) > 1:
+                    problems.append(
+                        f"{requirement!r} is both a {' and a '.join(sorted(importable))}: add a kind column, "
+                        f"or write it as {sorted(importable)[0]}:{requirement}"
+                    )
+                else:
+                    kind = importable.pop()
+            raw_date = header.cell(values, "completed_on")
+            completed_on = None
+            try:
+                completed_on = csvintake.parse_date(raw_date)
+                if completed_on > today:
+                    problems.append(f"completed_on {raw_date} is in the future")
+            except ValueError as exc:
+                problems.append(f"completed_on: {exc}")
+            note = header.cell(values, "note")[:500]
+            if problems:
+                result.errors.extend(str(RowError(number, "", p)) for p in problems)
+                continue
+            key = (user_id, kind, requirement, completed_on)
+            if key in seen:
+                continue  # the same record twice in one file counts once
+            seen.add(key)
+            rows.append(Row(number, user_id, email, kind, requirement, completed_on, note))
+    except TooManyRows as too_many:
+        result.errors = [str(too_many.error("records"))]
 
     if result.errors:
         return result
