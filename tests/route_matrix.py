@@ -33,6 +33,7 @@ ROUTES: dict[str, str] = {
     "people.show_person": "lead",
     "people.edit_person": "lead",
     "people.invite_again": "lead",
+    "people.new_invitation_link": "lead",
     "people.deactivate_person": "lead",
     "people.reactivate_person": "lead",
     "people.export_personal_data": "admin",

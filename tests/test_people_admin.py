@@ -350,3 +350,70 @@ def test_bulk_never_deactivates_the_last_admin(app):
     operations.run_bulk_deactivate(other, selection.people)
     selection = operations.select_for_bulk(make_user(permission=Permission.ADMIN), "deactivate", [other])
     assert selection.people == [other]
+
+
+# --- an invitation link a lead can pass on when the email cannot reach someone -------------------
+
+
+def _link_in(page: str) -> str:
+    import re
+
+    return re.search(r'id="invitation-link" type="text" readonly value="([^"]+)"', page).group(1)
+
+
+def test_a_lead_gets_a_new_invitation_link_once_and_the_old_one_stops_working(client, auth):
+    lead = auth.login_as("lead")
+    nia = make_user(name="Nia", email="nia@example.org")
+    first = operations.send_invitation(lead, nia)
+    db.session.commit()
+    page = client.get(f"/admin/people/{nia.id}").get_data(as_text=True)
+    assert "Send a new invitation link" in page
+
+    response = client.post(f"/admin/people/{nia.id}/invitation-link", data={})
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    link = _link_in(body)
+    assert link.startswith("http://localhost/invitation/") and link != first
+    assert "No mail server is set up" in body and "Earlier invitation links for Nia no longer work" in body
+    assert response.headers["Cache-Control"].startswith("no-store") or "no-store" in response.headers["Cache-Control"]
+    # The link is shown on that response only, never on the person's page.
+    assert link not in client.get(f"/admin/people/{nia.id}").get_data(as_text=True)
+    [shown] = events("person.invitation_link_shown")
+    assert shown.actor_id == lead.id
+    auth.client.post("/logout")
+    assert client.get(first.removeprefix("http://localhost")).status_code == 404
+    assert client.get(link.removeprefix("http://localhost")).status_code == 200
+
+
+def test_no_invitation_link_for_anyone_at_the_viewers_own_permission(client, auth):
+    admin = auth.login_as("admin")
+    other_admin = make_user(name="Ola", permission=Permission.ADMIN)
+    director = make_user(name="Dee", permission=Permission.DIRECTOR)
+    assert "Send a new invitation link" not in client.get(f"/admin/people/{other_admin.id}").get_data(as_text=True)
+    response = client.post(f"/admin/people/{other_admin.id}/invitation-link", data={})
+    assert response.status_code == 302
+    assert "only the email can carry their link" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert events("person.invitation_link_shown") == []
+    assert db.session.scalar(select(func.count()).select_from(Token).where(Token.user_id == other_admin.id)) == 0
+    # Below the viewer's permission, the link is offered.
+    assert "Send a new invitation link" in client.get(f"/admin/people/{director.id}").get_data(as_text=True)
+    assert admin.permission > director.permission
+
+
+def test_a_lead_cannot_get_a_link_for_another_lead_and_a_director_cannot_at_all(client, auth):
+    auth.login_as("lead")
+    other_lead = make_user(name="Lou", permission=Permission.LEAD)
+    assert client.post(f"/admin/people/{other_lead.id}/invitation-link", data={}).status_code == 403
+    auth.login_as("director")
+    learner = make_user(name="Lee")
+    assert client.post(f"/admin/people/{learner.id}/invitation-link", data={}).status_code == 403
+    assert events("person.invitation_link_shown") == []
+
+
+def test_no_invitation_link_for_someone_who_has_a_password(client, auth):
+    auth.login_as("lead")
+    ann = make_user(name="Ann", password="a long enough password")
+    assert "Send a new invitation link" not in client.get(f"/admin/people/{ann.id}").get_data(as_text=True)
+    response = client.post(f"/admin/people/{ann.id}/invitation-link", data={})
+    assert response.status_code == 302
+    assert events("person.invitation_link_shown") == []

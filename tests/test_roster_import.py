@@ -211,7 +211,8 @@ def test_a_messy_file_creates_people_and_the_audit_says_so(app):
     assert all(r.added_on == date(2025, 3, 3) for r in zoe.category_rows)  # from the start date
     assert found["sian@example.org"].categories == ["agency"]
     assert found["tom@example.org"].categories == ["self-employed", "visitor"]
-    assert all(p.permission == Permission.LEARNER for p in found.values())
+    assert zoe.permission == Permission.DIRECTOR  # a Director, from the category
+    assert found["sian@example.org"].permission == found["tom@example.org"].permission == Permission.LEARNER
     actions = db.session.scalars(select(AuditEvent.action)).all()
     assert actions.count("person.created") == 3 and actions.count("roster.imported") == 1
     summary = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "roster.imported"))
@@ -633,6 +634,28 @@ def test_people_sign_in_while_20000_people_are_imported(tmp_path):
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def test_a_director_imported_gets_director_permission_and_a_later_import_changes_no_permission(app):
+    result = run(HEADER + "dee@example.org,Dee,Director,2025-01-01\nlee@example.org,Lee,staff,2025-01-01\n")
+    assert result.applied
+    people = {u.email: u for u in db.session.scalars(select(User))}
+    assert people["dee@example.org"].permission == Permission.DIRECTOR
+    assert people["lee@example.org"].permission == Permission.LEARNER
+    created = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "person.created").order_by(AuditEvent.id)
+    ).all()
+    assert [e.details["changes"]["permission"]["after"] for e in created] == ["director", "learner"]
+
+    # A lead who is also a Director, and the Director dropped from the category: no permission moves.
+    people["lee@example.org"].permission = Permission.LEAD
+    db.session.commit()
+    again = run(HEADER + "dee@example.org,Dee,staff,2025-01-01\nlee@example.org,Lee,Director,2025-01-01\n")
+    assert again.applied
+    db.session.expire_all()
+    people = {u.email: u for u in db.session.scalars(select(User))}
+    assert people["dee@example.org"].permission == Permission.DIRECTOR
+    assert people["lee@example.org"].permission == Permission.LEAD
 
 
 # --- line managers -------------------------------------------------------------------------------

@@ -214,8 +214,8 @@ def latest_invitation(person: User) -> Token | None:
     )
 
 
-def send_invitation(actor: User | None, person: User) -> None:
-    """Invite or re-invite: earlier invitation links stop working. The caller commits."""
+def send_invitation(actor: User | None, person: User) -> str:
+    """Invite or re-invite: earlier invitation links stop working. Returns the new link."""
     if actor is not None:
         check_manage(actor, person)
     if not person.active:
@@ -223,7 +223,23 @@ def send_invitation(actor: User | None, person: User) -> None:
     if person.has_password:
         raise NotAllowed(f"{person.name} has set a password already; they can reset it from the sign-in page.")
     _void_tokens(person, [TokenPurpose.INVITE])
-    accounts.invite(person, actor)
+    return accounts.invite(person, actor)
+
+
+def may_see_invitation_link(actor: User, person: User) -> bool:
+    """A link that signs someone in is shown only for people below the viewer's own
+    permission: a lead may pass one to a learner or a Director, never to another lead."""
+    return person.permission < actor.permission
+
+
+def new_invitation_link(actor: User, person: User) -> str:
+    """A fresh invitation link to show the actor once (and emailed, when mail is set up), for
+    when the email cannot reach the person; earlier links stop working. Audited."""
+    if not may_see_invitation_link(actor, person):
+        raise NotAllowed(f"{person.name} has {person.perm.label.lower()} permission, as high as yours: only the email can carry their link.")
+    link = send_invitation(actor, person)
+    audit.record("person.invitation_link_shown", person, actor=actor, email=person.email)
+    return link
 
 
 def add_person(actor: User, *, invite: bool = True, **fields) -> User:

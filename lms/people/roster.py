@@ -491,17 +491,21 @@ class _Writes:
     def create(self, change: Change) -> None:
         row = change.row
         active = row.active is not False
+        # A Director's training is overseen by the Directors' own permission from the start;
+        # a later import never changes anyone's permission.
+        permission = Permission.DIRECTOR if "director" in row.categories else Permission.LEARNER
         self.new_people.append({
             "email": row.email,
             "name": row.name,
             "start_date": row.start_date,
-            "permission": Permission.LEARNER.value,
+            "permission": permission.value,
             "active": active,
             "deactivated_at": None if active else self.now,
             "session_token": new_session_token(),
         })
         self.new_categories.append((row.email, row.start_date, row.categories))
-        entry = audit.entry("person.created", actor=self.actor, email=row.email, source="import", changes=change.changes)
+        changes = {**change.changes, "permission": {"before": None, "after": permission.name.lower()}}
+        entry = audit.entry("person.created", actor=self.actor, email=row.email, source="import", changes=changes)
         self.created_audit.append((row.email, entry))
 
     def change(self, change: Change) -> None:

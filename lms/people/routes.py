@@ -154,6 +154,7 @@ def show_person(user_id: int):
         state=operations.invitation_state(person),
         may_manage=operations.may_manage(current_user, person),
         can_invite=operations.can_invite(person),
+        can_show_link=operations.may_see_invitation_link(current_user, person),
         reports=managers.reports_of(person),
         reminders=reminders_log.for_person(person),
         form=ActionForm(),
@@ -217,6 +218,22 @@ def invite_again(user_id: int):
             f"Invitation sent to {person.email}. Earlier invitation links no longer work.",
         )
     return redirect(url_for("people.show_person", user_id=person.id))
+
+
+@bp.route("/people/<int:user_id>/invitation-link", methods=["POST"])
+@requires(Permission.LEAD)
+def new_invitation_link(user_id: int):
+    """Shown once, on this response only: it is not kept anywhere a page could show it again."""
+    person = _managed_person(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        link = operations.new_invitation_link(current_user, person)
+    except NotAllowed as exc:
+        transaction.discard()
+        flash(str(exc), "error")
+        return redirect(url_for("people.show_person", user_id=person.id))
+    return render_template("people/invitation_link.html", person=person, link=link, days=current_app.config["INVITE_DAYS"])
 
 
 @bp.route("/people/<int:user_id>/deactivate", methods=["GET", "POST"])
