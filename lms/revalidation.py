@@ -72,6 +72,7 @@ def page_tag() -> str | None:
         .where(User.manager_id == user.id, User.active.is_(True))
     )
     settings = sorted(db.session.execute(_SETTINGS.union_all(reports)).all())
+    g.has_reports = any(key == "~reports" and value != "0" for key, value in settings)  # for the navigation
     parts = (
         current_app.extensions[EXTENSION],
         g.session_id,

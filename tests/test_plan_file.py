@@ -158,12 +158,28 @@ def test_missing_plan_file_is_named(tmp_path):
         read_plan(tmp_path / "nope.toml")
 
 
-def test_a_person_sees_the_title_of_the_entry_that_applies_to_them():
+def test_an_item_titled_two_ways_is_refused_with_the_line():
+    """One name per item: a Lead, a report and a reminder all call it the same."""
     text = GOOD.replace('ref = "prevent-awareness"\nkind = "course"\ncategories = ["contractor"]',
                         'ref = "prevent-awareness"\nkind = "course"\ntitle = "Contractor refresher"\ncategories = ["contractor"]')
-    text = text.replace('ref = "prevent-awareness"\nkind = "course"\ncategories = ["staff", "trainer"]',
-                        'ref = "prevent-awareness"\nkind = "course"\ntitle = "Full induction"\ncategories = ["staff", "trainer"]')
-    plan = parse_plan(text, Path("plan.toml"))
-    (contractor,) = [r for r in requirements(plan, {"contractor": date(2026, 1, 1)}) if r.kind == "course"]
-    (staff,) = [r for r in requirements(plan, {"staff": date(2026, 1, 1)}) if r.kind == "course"]
-    assert contractor.title == "Contractor refresher" and staff.title == "Full induction"
+    alike = text.replace('ref = "prevent-awareness"\nkind = "course"\ncategories = ["staff", "trainer"]',
+                         'ref = "prevent-awareness"\nkind = "course"\ntitle = "Contractor refresher"\ncategories = ["staff", "trainer"]')
+    plan = parse_plan(alike, Path("plan.toml"))
+    titles = {r.title for held in ({"contractor": date(2026, 1, 1)}, {"staff": date(2026, 1, 1)})
+              for r in requirements(plan, held) if r.kind == "course"}
+    assert titles == {"Contractor refresher"}
+    differ = text.replace('ref = "prevent-awareness"\nkind = "course"\ncategories = ["staff", "trainer"]',
+                          'ref = "prevent-awareness"\nkind = "course"\ntitle = "Full induction"\ncategories = ["staff", "trainer"]')
+    with pytest.raises(PlanError) as caught:
+        parse_plan(differ, Path("plan.toml"))
+    (error,) = caught.value.errors
+    assert error.startswith("plan.toml:15: course 'prevent-awareness' is titled 'Full induction' by an earlier entry")
+
+
+def test_the_shipped_plan_names_each_course_and_quiz_as_its_pack_does():
+    plan, _ = read_plan(DEFAULT_PLAN)
+    packs = {("course", p.parent.name): tomllib.loads(p.read_text())["title"] for p in (ROOT / "courses").glob("*/course.toml")}
+    packs |= {("quiz", p.stem): tomllib.loads(p.read_text())["title"] for p in (ROOT / "quizzes").glob("*.toml")}
+    named = {(e.kind, e.ref): e.title for e in plan.entries if e.kind in ("course", "quiz")}
+    assert named == {key: packs[key] for key in named}
+

@@ -212,6 +212,18 @@ def parse_plan(text: str, source: Path) -> Plan:
             line = locate_line(text, ("certificate_types", number, "ref"))
             errors.append(f"{source}:{line}: certificate type {cert.ref!r} is defined twice")
         seen_types.add(cert.ref)
+    # One name per item: entries asking for the same item for different people name it alike.
+    titled: dict[tuple[str, str], str] = {}
+    for number, entry in enumerate(parsed.requirements):
+        if not entry.title:
+            continue
+        first = titled.setdefault((entry.kind, entry.ref), entry.title)
+        if first != entry.title:
+            line = locate_line(text, ("requirements", number, "title"))
+            errors.append(
+                f"{source}:{line}: {entry.kind} {entry.ref!r} is titled {first!r} by an earlier entry: "
+                "give every entry for an item the same title"
+            )
     if errors:
         raise PlanError(errors)
     return Plan(

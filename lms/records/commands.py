@@ -11,6 +11,7 @@ import click
 from ..cli import lms_group, require_base_url
 from ..dates import local_today
 from ..extensions import db
+from ..formatting import plural
 from ..plan.loader import current_plan
 from .importing import import_records
 from .reminders import send_reminders
@@ -41,9 +42,9 @@ def reminders_job(today: date, dry_run: bool) -> None:
     for person, items in run.people:
         click.echo(f"{person.email}: {', '.join(i.title for i in items)}")
     for email, count in run.managers:
-        click.echo(f"line manager {email}: {count} overdue items")
+        click.echo(f"line manager {email}: {plural(count, 'overdue item')}")
     for email, count in run.digests:
-        click.echo(f"digest to {email}: {count} overdue items")
+        click.echo(f"digest to {email}: {plural(count, 'overdue item')}")
     db.session.commit()
     click.echo(("Dry run, nothing sent: " if dry_run else "") + run.summary)
 

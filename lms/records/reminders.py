@@ -168,7 +168,8 @@ def send_reminders(
     settings = settings or schedules.load()
     run = ReminderRun()
     sent = _sent(today)
-    titles = dict(columns(plan))
+    titles = dict(columns(plan))  # in the plan's order, as My training lists them
+    order = {key: number for number, key in enumerate(titles)}
     days_for = {key: plan.reminder_days(*key) for key in plan.keys()}
     by_person: dict[int, list] = defaultdict(list)
     for row in _candidates(plan, today, settings):
@@ -180,6 +181,7 @@ def send_reminders(
     managers = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(manager_ids)))} if manager_ids else {}
 
     for user_id, rows in by_person.items():
+        rows.sort(key=lambda r: order.get((r.kind, r.ref), len(order)))
         first = rows[0]
         person = Person(user_id, first.name, first.email, today, True, ())
         own: list[Due] = []

@@ -130,7 +130,7 @@ def test_a_new_starter_walks_the_whole_induction(live_server, browser, page, tmp
 
     # -- Takes the quiz, fails it on purpose, reads the score and feedback, retakes and passes.
     requirement(page, "Prevent awareness quiz").get_by_role("link", name=re.compile("^Start the quiz")).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Prevent awareness check")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Prevent awareness quiz")
     page.get_by_role("button", name="Start the quiz").click()
     expect(page.get_by_text("Attempt 1")).to_be_visible()
     shown = answer_quiz(page, "prevent-awareness", correctly=False)
