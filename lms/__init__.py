@@ -80,6 +80,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .calendar import bp as calendar_bp
     from .courses import bp as courses_bp
     from .errors import bp as errors_bp
     from .evidence import bp as evidence_bp
@@ -101,6 +102,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(evidence_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(team_bp)
+    app.register_blueprint(calendar_bp)
 
     from . import mail_commands, maintenance  # noqa: F401  (register `lms deliver-mail`, `lms backup`)
     from .cli import lms_group

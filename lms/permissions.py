@@ -4,6 +4,11 @@
 lower permission get 403. `@public` marks a view anyone may open. create_app refuses to start
 when a view declares neither, so no route is left open by accident.
 
+Public views are the sign-in pages, Raise a concern, certificate verification, /healthz and
+one personal address: a person's calendar feed (lms/calendar/), which calendar apps poll
+without signing in or a second factor. Its secret token is the credential (stored hashed,
+reset by its owner); any other token answers 404, and it shows titles and dates only.
+
 A view may also need a relation between the signed-in person and the one it is about, on
 top of the permission: `@requires(Permission.LEARNER, relation=Relation.MANAGER)` opens only
 for a line manager, and only on their own reports' ids. It is not a permission level: a

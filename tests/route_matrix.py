@@ -89,6 +89,11 @@ ROUTES: dict[str, str] = {
     # team: a line manager's reports (also the MANAGER relation: RELATIONS below)
     "team.show_team": "learner",
     "team.remind_member": "learner",
+    # calendar: the link on My training, and the feed it opens. The feed is the one personal
+    # address that answers without signing in (calendar apps cannot sign in): its secret
+    # token is the credential, a wrong or reset one answers 404 (tests/test_calendar_feed.py).
+    "calendar.new_link": "learner",
+    "calendar.show_feed": "public",
 }
 
 # Routes that also need a relation to the person they show (lms/permissions.py: Relation).

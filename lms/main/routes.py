@@ -7,6 +7,8 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from .. import org
+from ..calendar import operations as calendar_operations
+from ..calendar.routes import CalendarLinkForm
 from ..dates import local_today
 from ..extensions import db
 from ..models import Permission
@@ -49,6 +51,8 @@ def home():
         TAG=TAG,
         KIND_LABELS=KIND_LABELS,
         date_phrase=date_phrase,
+        calendar_feed=calendar_operations.feed_of(current_user),
+        calendar_form=CalendarLinkForm(),
     )
 
 

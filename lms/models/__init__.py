@@ -1,5 +1,6 @@
 """All models, imported here so that Alembic and create_all see every table."""
 
+from .calendar import CalendarFeed
 from .content import (
     Completion,
     Course,
@@ -44,6 +45,7 @@ __all__ = [
     "CATEGORY_LABELS",
     "Attestation",
     "AuditEvent",
+    "CalendarFeed",
     "Completion",
     "Course",
     "CourseImage",

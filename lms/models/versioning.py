@@ -25,6 +25,7 @@ PERSON_TABLES: tuple[str, ...] = (
     "attestation",
     "policy_acknowledgement",
     "issued_certificate",
+    "calendar_feed",
 )
 
 # Tables with a `user_id` that are deliberately left out, and why (a test keeps this whole).
