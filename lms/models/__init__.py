@@ -33,6 +33,7 @@ from .people import (
 )
 from .quiz import QuizAttempt, QuizResponse, QuizReview
 from .records import ReminderLog
+from .sso import SsoIdentity
 from .standing import Standing
 from .system import AuditEvent, OrgSetting, OutboxMessage
 from .types import UTCDateTime, utcnow
@@ -67,6 +68,7 @@ __all__ = [
     "QuizReview",
     "QuizVersion",
     "ReminderLog",
+    "SsoIdentity",
     "Token",
     "TokenPurpose",
     "User",
