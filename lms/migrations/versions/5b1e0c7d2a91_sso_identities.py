@@ -1,7 +1,7 @@
 """single sign-on: sso_identity binds a person to a provider's issuer and subject
 
 Revision ID: 5b1e0c7d2a91
-Revises: 08b2f7489b04
+Revises: a7c41e9b2d60
 Create Date: 2026-12-03 10:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5b1e0c7d2a91'
-down_revision = '08b2f7489b04'
+down_revision = 'a7c41e9b2d60'
 branch_labels = None
 depends_on = None
 
