@@ -22,3 +22,13 @@ def parse_iso_date(value: str | None) -> date | None:
         return date.fromisoformat(value.strip())
     except ValueError:
         return None
+
+
+def month_start(day: date) -> date:
+    """The first day of the month `day` is in."""
+    return day.replace(day=1)
+
+
+def next_month_start(day: date) -> date:
+    """The first day of the month after `day`'s."""
+    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)

@@ -65,7 +65,6 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_user(email)
     if not check_password(user, password) or user is None or not user.active:
         return None
-    user.last_login_at = utcnow()
     return user
 
 
@@ -91,6 +90,7 @@ def set_password(user: User, password: str) -> None:
 def open_session(user: User, address: str | None, user_agent: str | None) -> str:
     """Record a new sign-in; returns the key the session cookie carries (stored only hashed)."""
     key = secrets.token_urlsafe(32)
+    user.last_login_at = utcnow()  # by any route: a password, an invitation, a reset
     db.session.add(
         UserSession(
             user=user,

@@ -28,6 +28,13 @@ def safe_next(target: str | None) -> str:
             and target.isprintable()  # no CR, LF or other control characters in a Location header
         ):
             return target
+    return landing_page()
+
+
+def landing_page() -> str:
+    """Where a sign-in lands: the overview for those who oversee others, else My training."""
+    if current_user.is_authenticated and current_user.can(Permission.DIRECTOR):
+        return url_for("oversight.show_overview")
     return url_for("main.home")
 
 
@@ -94,7 +101,7 @@ def setup(token: str):
             abort(404)
         _start_session(user)
         flash("Your administrator account is ready. Next, invite the people you train.", "success")
-        return redirect(url_for("main.home"))
+        return redirect(landing_page())
     return render_template("auth/setup.html", form=form)
 
 
@@ -111,7 +118,7 @@ def accept_invitation(token: str):
             return render_template("auth/link_invalid.html", kind="invitation"), 404
         _start_session(user)
         flash(f"Welcome, {user.name}. Your password is set.", "success")
-        return redirect(url_for("main.home"))
+        return redirect(landing_page())
     return render_template("auth/accept_invitation.html", form=form, person=found.user)
 
 
@@ -149,7 +156,7 @@ def reset_password(token: str):
             return render_template("auth/link_invalid.html", kind="reset"), 404
         _start_session(user)
         flash("Your password has been changed.", "success")
-        return redirect(url_for("main.home"))
+        return redirect(landing_page())
     return render_template("auth/reset_password.html", form=form)
 
 
@@ -171,5 +178,5 @@ def change_password():
             operations.change_password(user, form.password.data)
             _start_session(user)
             flash("Your password has been changed. Other sessions have been signed out.", "success")
-            return redirect(url_for("main.home"))
+            return redirect(landing_page())
     return render_template("auth/change_password.html", form=form)

@@ -19,7 +19,7 @@ from ..plan.plan import PlanError
 from ..plan.status import STATUS_ORDER
 from ..plan.transcript import transcript
 from ..plan.views import KIND_LABELS, TAG, date_phrase
-from . import bp, operations
+from . import bp, operations, overview
 from .forms import DashboardFilterForm
 from .pdf import build_report
 
@@ -31,6 +31,13 @@ def plan_error(error: PlanError):
 
 def _as_of():
     return parse_iso_date(request.args.get("as_of")) or local_today()
+
+
+@bp.route("/overview")
+@requires(Permission.DIRECTOR)
+def show_overview():
+    """Where a Lead, an administrator or a Director lands after signing in."""
+    return render_template("oversight/show_overview.html", view=overview.overview(current_plan(), local_today()))
 
 
 @bp.route("/dashboard")

@@ -110,10 +110,15 @@ class PeopleFilterForm(FlaskForm):
         choices=[
             SelectChoice("active", "Active"),
             SelectChoice("left", "Left"),
-            SelectChoice("invited", "Not signed in yet"),
+            SelectChoice("invited", "Never signed in"),
             SelectChoice("all", "Everyone"),
         ],
         default="active",
+    )
+    started = SelectField(
+        "Start date",
+        choices=[SelectChoice("", "Any start date"), SelectChoice("this-month", "Starting this month")],
+        default="",
     )
 
 

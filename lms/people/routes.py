@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
 
 from .. import csvexport, transaction
-from ..dates import local_today
+from ..dates import local_today, month_start, next_month_start
 from ..extensions import db
 from ..formatting import plural
 from ..models import AuditEvent, Permission, User, UserCategory
@@ -43,7 +43,7 @@ from .operations import NotAllowed
 def list_people():
     form = PeopleFilterForm(request.args)
     if not form.validate():
-        for field in (form.category, form.permission, form.status):
+        for field in (form.category, form.permission, form.status, form.started):
             if field.errors:
                 field.data = field.default
     query = select(User).order_by(User.name, User.id)
@@ -62,8 +62,11 @@ def list_people():
         query = query.where(User.active.is_(True))
     elif status == "left":
         query = query.where(User.active.is_(False))
-    elif status == "invited":
-        query = query.where(User.active.is_(True), User.password_hash.is_(None))
+    elif status == "invited":  # invited or imported, and never signed in by any route
+        query = query.where(User.active.is_(True), User.last_login_at.is_(None))
+    if form.started.data == "this-month":
+        today = local_today()
+        query = query.where(User.start_date >= month_start(today), User.start_date < next_month_start(today))
     page = paginate(query)
     args = {k: v for k, v in request.args.items() if k != "page" and k in form.data}
     return render_template("people/list_people.html", page=page, form=form, args=args, bulk=BulkForm(), q=q)
