@@ -56,6 +56,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .auth.throttle import check_settings
 
     check_settings(app.config)
+    from .auth.oidc import check_settings as check_sso_settings
+
+    check_sso_settings(app.config)
 
     db.init_app(app)
     migrate.init_app(
@@ -105,6 +108,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(calendar_bp)
 
     from . import mail_commands, maintenance  # noqa: F401  (register `lms deliver-mail`, `lms backup`)
+    from .auth import sso_commands  # noqa: F401  (register `lms check-sso`)
     from .cli import lms_group
 
     app.cli.add_command(lms_group)

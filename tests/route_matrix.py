@@ -16,6 +16,8 @@ ROUTES: dict[str, str] = {
     "auth.forgot_password": "public",
     "auth.reset_password": "public",
     "auth.change_password": "learner",
+    "auth.sso_start": "public",
+    "auth.sso_callback": "public",
     # main
     "main.home": "learner",
     "main.raise_concern": "public",

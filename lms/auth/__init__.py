@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import routes, sso_routes  # noqa: E402,F401  (routes first: sso_routes uses it)

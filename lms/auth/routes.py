@@ -11,7 +11,7 @@ from ..extensions import client_address
 from ..formatting import plural
 from ..models import CATEGORIES, Permission, TokenPurpose
 from ..permissions import public, requires
-from . import bp, operations, throttle
+from . import bp, break_glass, oidc, operations, throttle
 from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm, SetupForm
 
 
@@ -38,7 +38,7 @@ def landing_page() -> str:
     return url_for("main.home")
 
 
-def _start_session(user) -> None:
+def _start_session(user, *, via_provider: bool = False) -> None:
     """Sign in with a fresh session, recorded on the server, so no identifier survives from
     before and signing out can end it."""
     key = operations.open_session(user, request.remote_addr, request.user_agent.string)
@@ -55,9 +55,13 @@ def login():
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        guess = throttle.reserve_guess(form.email.data)
+        refusal = break_glass.password_refusal(form.email.data)
+        if refusal:
+            form.form_errors.append(refusal)
+            return render_template("auth/login.html", form=form), 403
+        guess = break_glass.reserve_guess(form.email.data)
         if guess.refused_by:
-            form.form_errors.append(throttle.refusal_message(guess))
+            form.form_errors.append(break_glass.refusal_message(guess))
             return render_template("auth/login.html", form=form), 429
         user = operations.authenticate(form.email.data, form.password.data)
         guess.settle(right=user is not None)
@@ -111,6 +115,8 @@ def accept_invitation(token: str):
     found = operations.find_token(token, TokenPurpose.INVITE)
     if found is None or found.user is None or not found.user.active or found.user.has_password:
         return render_template("auth/link_invalid.html", kind="invitation"), 404
+    if not oidc.passwords_allowed_for(found.user.email):
+        return render_template("auth/use_provider.html", person=found.user)
     form = SetPasswordForm()
     if form.validate_on_submit():
         user = operations.accept_invitation(found, form.password.data)
@@ -136,7 +142,9 @@ def forgot_password():
             )
             return render_template("auth/forgot_password.html", form=form), 429
         # Over the per-email limit, the page reads the same but no further email goes out.
-        send = throttle.RESET_EMAIL.reserve(operations.normalise_email(form.email.data))
+        send = oidc.passwords_allowed_for(form.email.data) and throttle.RESET_EMAIL.reserve(
+            operations.normalise_email(form.email.data)
+        )
         operations.request_password_reset(form.email.data, send=send)
         return render_template("auth/reset_sent.html", email=form.email.data)
     return render_template("auth/forgot_password.html", form=form)
@@ -148,6 +156,8 @@ def reset_password(token: str):
     found = operations.find_token(token, TokenPurpose.RESET)
     if found is None or found.user is None or not found.user.active:
         return render_template("auth/link_invalid.html", kind="reset"), 404
+    if not oidc.passwords_allowed_for(found.user.email):
+        return render_template("auth/use_provider.html", person=None)
     form = SetPasswordForm()
     form.submit.label.text = "Set new password"
     if form.validate_on_submit():
