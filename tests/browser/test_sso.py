@@ -55,7 +55,7 @@ def through_provider(page, base, login):
     page.get_by_role("button", name="Sign-in").click()
 
 
-def test_a_known_person_signs_in_through_the_provider_and_lands_on_my_training(sso_server, oidc_provider, page):
+def test_a_known_person_signs_in_through_the_provider_and_lands_on_my_training(sso_server, oidc_provider, page):  # noqa: F811
     make_user(name="Ada Lovelace", email="ada.browser@example.org")
     oidc_provider.add_account("b-ada", email="ada.browser@example.org", email_verified=True)
     page.goto(f"{sso_server.url}/login")
@@ -65,7 +65,7 @@ def test_a_known_person_signs_in_through_the_provider_and_lands_on_my_training(s
     expect(page.get_by_text("Ada Lovelace").first).to_be_visible()
 
 
-def test_an_unknown_person_is_refused(sso_server, oidc_provider, page):
+def test_an_unknown_person_is_refused(sso_server, oidc_provider, page):  # noqa: F811
     oidc_provider.add_account("b-stranger", email="stranger.browser@example.org", email_verified=True)
     through_provider(page, sso_server.url, "b-stranger")
     expect(page.get_by_role("heading", level=1)).to_have_text("There is no training account for you yet")
@@ -75,7 +75,7 @@ def test_an_unknown_person_is_refused(sso_server, oidc_provider, page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
 
 
-def test_an_unverified_email_is_refused(sso_server, oidc_provider, page):
+def test_an_unverified_email_is_refused(sso_server, oidc_provider, page):  # noqa: F811
     make_user(email="unverified.browser@example.org")
     oidc_provider.add_account("b-unverified", email="unverified.browser@example.org", email_verified=False)
     through_provider(page, sso_server.url, "b-unverified")
@@ -101,7 +101,7 @@ def test_another_tenant_is_refused(live_app, oidc_provider, page):  # noqa: F811
         server.stop()
 
 
-def test_a_replayed_state_is_refused(sso_server, oidc_provider, page):
+def test_a_replayed_state_is_refused(sso_server, oidc_provider, page):  # noqa: F811
     make_user(email="replay.browser@example.org")
     oidc_provider.add_account("b-replay", email="replay.browser@example.org", email_verified=True)
     page.goto(f"{sso_server.url}/login")
