@@ -137,6 +137,7 @@ def _sync_or_exit() -> None:
             f"{len(c.unchanged)} unchanged, {len(c.archived)} archived"
         )
     _apply_plan()
+    _rebuild_history()
 
 
 def _apply_plan() -> None:
@@ -148,6 +149,19 @@ def _apply_plan() -> None:
     count = standing.apply_plan()
     db.session.commit()
     click.echo(f"Training plan applied: standing worked out for {count} {'person' if count == 1 else 'people'}.")
+
+
+def _rebuild_history() -> None:
+    """Once, when compliance history is installed: the past months rebuilt from the ledger."""
+    from .dates import local_today
+    from .oversight import history
+    from .plan.loader import current_plan
+
+    if history.rebuilt():
+        return
+    days = history.rebuild(current_plan(), local_today())
+    db.session.commit()
+    click.echo(f"Compliance history: {len(days)} past month{'' if len(days) == 1 else 's'} rebuilt from the records.")
 
 
 @lms_group.command("verify-attestations")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -12,6 +12,12 @@ def local_today(zone: str | None = None) -> date:
     """The organisation's today, in its time zone (LMS_TIMEZONE, or `zone`): every "today" the
     LMS uses, whatever the machine's own time zone."""
     return datetime.now(ZoneInfo(zone or current_app.config["TIMEZONE"])).date()
+
+
+def day_start_utc(day: date) -> datetime:
+    """The moment the organisation's `day` begins, in UTC: stored times (UTC) before it are
+    earlier days."""
+    return datetime.combine(day, time(0), ZoneInfo(current_app.config["TIMEZONE"])).astimezone(UTC)
 
 
 def parse_iso_date(value: str | None) -> date | None:

@@ -49,6 +49,7 @@ ROUTES: dict[str, str] = {
     "oversight.show_person": "director",
     "oversight.export_csv": "lead",
     "oversight.export_pdf": "lead",
+    "oversight.download_pack": "director",
     "oversight.show_plan": "admin",
     # courses
     "courses.list_courses": "learner",

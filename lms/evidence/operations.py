@@ -15,7 +15,7 @@ from flask import current_app, has_request_context, render_template, request
 from sqlalchemy import func, select, update
 
 from .. import audit
-from ..dates import local_today
+from ..dates import day_start_utc, local_today
 from ..extensions import db
 from ..formatting import long_date
 from ..mail import send_email
@@ -153,8 +153,18 @@ def _status_words(status: str) -> str:
 
 
 def pending_certificates(today: date, user_ids: list[int] | None = None) -> Iterable[tuple[int, str, str]]:
-    """PENDING_SOURCES entry: (person, "certificate", type) for each upload awaiting a lead."""
-    q = select(Evidence.user_id, Evidence.certificate_ref).where(Evidence.status == EvidenceStatus.PENDING)
+    """PENDING_SOURCES entry: (person, "certificate", type) for each upload awaiting a lead.
+
+    For an earlier day (a report of it, the compliance history), the uploads that were
+    awaiting a lead then: uploaded by that day's end and not decided or withdrawn by it."""
+    if today < local_today():
+        end = day_start_utc(today + timedelta(days=1))
+        waiting = (Evidence.uploaded_at < end) & (
+            (Evidence.status == EvidenceStatus.PENDING) | (Evidence.decided_at >= end)
+        )
+    else:
+        waiting = Evidence.status == EvidenceStatus.PENDING
+    q = select(Evidence.user_id, Evidence.certificate_ref).where(waiting)
     if user_ids is not None:
         q = q.where(Evidence.user_id.in_(user_ids))
     return [(user_id, "certificate", ref) for user_id, ref in db.session.execute(q)]

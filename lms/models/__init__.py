@@ -20,6 +20,7 @@ from .evidence import (
     IssuedCertificate,
     PolicyAcknowledgement,
 )
+from .history import ComplianceCount, ComplianceSnapshot
 from .people import (
     CATEGORIES,
     CATEGORY_LABELS,
@@ -47,6 +48,8 @@ __all__ = [
     "Attestation",
     "AuditEvent",
     "CalendarFeed",
+    "ComplianceCount",
+    "ComplianceSnapshot",
     "Completion",
     "Course",
     "CourseImage",

@@ -3,6 +3,7 @@ list, the organisation's name, the date and page numbers."""
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
@@ -16,6 +17,8 @@ from ..models import CATEGORY_LABELS
 from ..plan.plan import Plan
 from ..plan.status import STATUS_ORDER, Status
 from ..plan.views import KIND_LABELS
+from .chart import has_figures, share_chart_for_pdf
+from .history import monthly_shares
 from .operations import Filters, overdue, overview
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
@@ -82,6 +85,29 @@ def _pct(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "–"
 
 
+def _history(pdf: ReportPDF, as_of: date) -> None:
+    """The share up to date over the 12 months to the report's day: the dashboard's chart and
+    the same figures in a table."""
+    shares = monthly_shares(as_of)
+    pdf.heading("The last 12 months")
+    pdf.paragraph(
+        "The share of required training up to date (complete or expiring soon) on the last day "
+        "recorded in each month; a day's figures are kept as they were."
+    )
+    if has_figures(shares):
+        if pdf.will_page_break(80):
+            pdf.add_page()
+        pdf.image(io.BytesIO(share_chart_for_pdf(shares)), w=150)
+        pdf.ln(2)
+    rows = [
+        [f"{p.month:%B %Y}", long_date(p.day), str(p.up_to_date), str(p.items), _pct(p.up_to_date, p.items)]
+        if p.day
+        else [f"{p.month:%B %Y}", "No figures recorded", "", "", ""]
+        for p in reversed(shares)
+    ]
+    pdf.grid(["Month", "Counted on", "Up to date", "Items", "Share"], rows, (50, 50, 30, 30, 24))
+
+
 def build_report(plan: Plan, as_of: date, org_name: str, timezone: str) -> bytes:
     data = overview(plan, as_of, Filters(), by_category=True)
     late = overdue(plan, as_of)
@@ -113,6 +139,8 @@ def build_report(plan: Plan, as_of: date, org_name: str, timezone: str) -> bytes
         valid = counts[Status.COMPLETE] + counts[Status.EXPIRING]
         rows.append([title, KIND_LABELS[key[0]], str(people)] + [str(counts[s]) for s in STATUS_ORDER] + [_pct(valid, people)])
     pdf.grid(headings, rows, (58, 36, 16, 18, 18, 24, 16, 18, 24, 16))
+
+    _history(pdf, as_of)
 
     pdf.heading("Summary by staff category")
     headings = ["Category", "Items"] + [s.label for s in STATUS_ORDER] + ["Valid"]

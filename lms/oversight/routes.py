@@ -3,7 +3,8 @@ reports, and the effective training plan."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, render_template, request, send_file
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from .. import csvexport
@@ -20,7 +21,10 @@ from ..plan.status import STATUS_ORDER
 from ..plan.transcript import transcript
 from ..plan.views import KIND_LABELS, TAG, date_phrase
 from . import bp, operations, overview
+from .chart import share_chart
 from .forms import DashboardFilterForm
+from .history import monthly_shares, take_today
+from .pack import download as pack_download
 from .pdf import build_report
 
 
@@ -57,6 +61,8 @@ def show_dashboard():
         include_inactive=bool(form.include_inactive.data),
     )
     today = _as_of()
+    take_today(plan)
+    shares = monthly_shares(local_today())
     data = operations.overview(plan, today, filters)
     page = paginate(operations.people_query(plan, today, filters))
     page.items = operations.grid_page(plan, today, filters, page)
@@ -71,6 +77,8 @@ def show_dashboard():
         KIND_LABELS=KIND_LABELS,
         CATEGORY_LABELS=CATEGORY_LABELS,
         args={k: v for k, v in request.args.items() if k != "page"},
+        shares=shares,
+        share_chart=share_chart(shares),
     )
 
 
@@ -123,6 +131,23 @@ def export_pdf():
             "Cache-Control": "no-store",  # everyone's training, by name
         },
     )
+
+
+@bp.route("/dashboard/inspection-pack.zip")
+@requires(Permission.DIRECTOR)
+def download_pack():
+    """The inspection pack: today's, or a month's (`?month=YYYY-MM`, the link Directors are
+    emailed each month)."""
+    spool, as_of = pack_download(request.args.get("month"), current_user)
+    response = send_file(
+        spool,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"prevent-inspection-pack-{as_of.isoformat()}.zip",
+        etag=False,
+    )
+    response.headers["Cache-Control"] = "no-store"  # everyone's training and certificates
+    return response
 
 
 @bp.route("/admin/training-plan")

@@ -12,6 +12,8 @@ from ..cli import lms_group, require_base_url
 from ..dates import local_today
 from ..extensions import db
 from ..formatting import plural
+from ..oversight.history import snapshot_job
+from ..oversight.pack import pack_email_job
 from ..plan.loader import current_plan
 from .importing import import_records
 from .reminders import send_reminders
@@ -50,8 +52,8 @@ def reminders_job(today: date, dry_run: bool) -> None:
 
 
 # What the daily run does, in order: each job is called with the day and dry_run, and
-# commits its own units of work. A new daily job (a compliance snapshot...) is added here.
-DAILY_JOBS: list[Callable[[date, bool], None]] = [reminders_job]
+# commits its own units of work. A new daily job is added here.
+DAILY_JOBS: list[Callable[[date, bool], None]] = [reminders_job, snapshot_job, pack_email_job]
 
 
 @lms_group.command("send-reminders")
