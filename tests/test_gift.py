@@ -11,7 +11,7 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.models import Quiz
 from lms.packs.schemas import QuizSchema
-from lms.quizzes.gift import parse_gift, to_gift
+from lms.quizzes.gift import GiftError, parse_gift, to_gift
 
 # Written for these tests: every construct Moodle documents, with Windows line endings and a
 # byte order mark added below.
@@ -74,6 +74,8 @@ Staff can share a Prevent concern before any crime.{T#Think again.#Yes: sharing 
 ::Description::This is only a description.
 
 ::Two right::Which two?{=a =b ~c}
+
+::Ordering::Put the steps in order.{>3 ALL Notice Check Refer}
 """
 
 
@@ -90,26 +92,31 @@ def test_parses_every_construct():
     by_id = {q["id"]: q for q in result.questions}
     assert list(by_id) == [
         "contest-strand", "four-ps", "staff-can-share-a-prevent-concern-before-any-crime", "tf-full",
-        "tf-short-false", "tf-true-word", "markdown", "escapes", "html", "plain",
+        "tf-short-false", "tf-true-word", "markdown", "escapes", "html", "plain", "short-answer",
+        "numerical", "matching", "missing-word",
     ]
     single = by_id["contest-strand"]
     assert single["type"] == "single"
     assert single["text"] == "Prevent is one of the four strands of which strategy?"
-    assert single["options"] == [
-        {"text": "CONTEST", "correct": True},
-        {"text": "The Equality Act", "correct": False},
+    assert single["options"] == [  # each answer keeps its own feedback
+        {"text": "CONTEST", "correct": True, "feedback": "Right: CONTEST is the counter-terrorism strategy."},
+        {"text": "The Equality Act", "correct": False, "feedback": "No, that is about discrimination."},
         {"text": "Working Together", "correct": False},
     ]
     assert single["feedback"] == "CONTEST has four strands: Prevent, Pursue, Protect and Prepare."
 
-    multiple = by_id["four-ps"]
-    assert multiple["type"] == "multiple" and multiple["partial"] is True
+    multiple = by_id["four-ps"]  # Moodle's weights, kept as they are
+    assert multiple["type"] == "multiple" and "partial" not in multiple
     assert multiple["text"] == "Which of these are CONTEST strands? Select all that apply."
-    assert [o["correct"] for o in multiple["options"]] == [True, True, False, False]
-    assert multiple["feedback"] == "Not a strand."  # no general feedback: the answers' own
+    assert [(o["text"], o["weight"]) for o in multiple["options"]] == [
+        ("Pursue", 50), ("Protect", 50), ("Prosecute", -50), ("Police", -50)]
+    assert multiple["options"][2]["feedback"] == "Not a strand."
+    assert multiple["feedback"] == "The correct answer: Pursue; Protect."  # no general feedback
 
     tf = by_id["staff-can-share-a-prevent-concern-before-any-crime"]
-    assert (tf["type"], tf["answer"], tf["feedback"]) == ("true_false", True, "Yes: sharing early is the point.")
+    assert (tf["type"], tf["answer"]) == ("true_false", True)
+    # Moodle's order: feedback for a wrong answer, then for a right one
+    assert (tf["feedback_true"], tf["feedback_false"]) == ("Yes: sharing early is the point.", "Think again.")
     assert (by_id["tf-full"]["answer"], by_id["tf-full"]["feedback"]) == (False, "JTAC sets it, independently.")
     assert by_id["tf-short-false"]["answer"] is False and by_id["tf-true-word"]["answer"] is True
     assert by_id["tf-short-false"]["feedback"] == "The answer is false."
@@ -117,24 +124,79 @@ def test_parses_every_construct():
 
     escapes = by_id["escapes"]
     assert escapes["text"] == "Can text hold {braces}, = equals, ~ tildes, # hashes and : colons?"
-    assert escapes["options"][0] == {"text": "Yes: all of them", "correct": True}
-    assert escapes["feedback"] == "Escaped with a backslash."
+    assert escapes["options"][0] == {"text": "Yes: all of them", "correct": True, "feedback": "Escaped with a backslash."}
 
     assert by_id["html"]["text"] == "Is this sanitised?"  # tags and scripts gone
     assert by_id["html"]["options"][0]["text"] == "Yes"
     assert by_id["plain"]["text"] == "Plain text & symbols < > are kept."
 
+    assert by_id["short-answer"]["type"] == "short_answer"
+    assert [a["text"] for a in by_id["short-answer"]["answers"]] == ["JTAC", "The Joint Terrorism Analysis Centre"]
+    assert by_id["numerical"]["answers"] == [{"value": 4, "tolerance": 0}]
+    assert [p["prompt"] for p in by_id["matching"]["pairs"]] == ["Prevent", "Pursue", "Protect"]
+    assert by_id["matching"]["pairs"][1]["match"] == "stop attacks"
+    missing = by_id["missing-word"]  # Moodle reads it as multiple choice with a blank
+    assert missing["type"] == "single" and missing["text"] == "Prevent is part of _____ strategy."
+
     skipped = {(s.line, s.reason.split(",")[0].split(" (")[0]) for s in result.skipped}
     assert skipped == {
-        (_line("::Short answer::"), "a short-answer question"),
-        (_line("::Numerical::"), "a numerical question"),
-        (_line("::Matching::"), "a matching question"),
-        (_line("::Missing word::"), "a missing-word question"),
         (_line("::Essay::"), "an essay question"),
         (_line("::Description::"), "a description"),
         (_line("::Two right::"), "more than one answer is marked right with =; for several right answers use ~%50% weights"),
+        (_line("::Ordering::"), "an ordering question"),
     }
     QuizSchema.model_validate({"title": "t", "pass_mark": 50, "questions": result.questions}, strict=False)
+
+
+def test_format_markers_html_paragraphs_and_links():
+    result = parse_gift(
+        "::f::[html]<p>First paragraph.</p><p>Second<br>line, see <a href=\"https://example.org/x\">the guide</a>.</p>{\n"
+        "  =[plain]blue#[markdown]*Yes*, blue.\n"
+        "  ~[html]<b>green</b>#[html]<p>No.</p><p>Look again.</p>\n"
+        "  ~<a href\\=\"javascript\\:alert(1)\">red</a>\n"  # = escaped, as GIFT needs
+        "  ####[plain]General.\n"
+        "}\n"
+    )
+    [q] = result.questions
+    assert q["text"] == "First paragraph.\nSecond\nline, see the guide (https://example.org/x)."
+    assert q["options"] == [
+        {"text": "blue", "correct": True, "feedback": "*Yes*, blue."},
+        {"text": "green", "correct": False, "feedback": "No.\nLook again."},
+        {"text": "red", "correct": False},  # a script link keeps its words only
+    ]
+    assert q["feedback"] == "General."
+
+
+def test_single_answer_partial_weights_and_numerical_forms():
+    result = parse_gift(
+        "::s::Closest?{=right ~%50%nearly#Half ~%-25%far ~wrong}\n\n"
+        "::r::Between?{#1..5}\n\n"
+        "::m::Several?{#=2015:0#Exact =%50%2015:2#Close}\n"
+    )
+    s, r, m = result.questions
+    assert [o.get("weight") for o in s["options"]] == [None, 50, -25, None]
+    assert r["answers"] == [{"min": 1, "max": 5}]
+    assert m["answers"] == [{"value": 2015, "tolerance": 0, "feedback": "Exact"},
+                            {"value": 2015, "tolerance": 2, "weight": 50, "feedback": "Close"}]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "where"),
+    [
+        ("::a::Fine?{T}\n\n::b::Broken?{=a ~b\n\n::c::Also fine?{F}\n", 3, "no closing }"),
+        ("::a::Fine?{T}\n\n\n::A title with no end{T}\n", 4, "title has no closing ::"),
+        ("::a::Fine?{T}\n\n::b::A stray } here.\n", 3, "a closing } with no opening {"),
+    ],
+)
+def test_a_file_that_does_not_parse_imports_nothing_and_says_where(runner, tmp_path, text, line, where):
+    with pytest.raises(GiftError) as caught:
+        parse_gift(text)
+    assert caught.value.line == line and where in str(caught.value)
+    source = tmp_path / "broken.gift"
+    source.write_text(text)
+    result = runner.invoke(args=["lms", "import-gift", str(source), "--slug", "broken", "--out", str(tmp_path)])
+    assert result.exit_code != 0 and f"line {line}: " in result.output
+    assert not (tmp_path / "broken.toml").exists()
 
 
 def test_unix_endings_without_bom_read_the_same():
@@ -142,10 +204,10 @@ def test_unix_endings_without_bom_read_the_same():
 
 
 def test_questions_the_pack_format_refuses_are_skipped_whole():
-    result = parse_gift("::one::Only one option?{=Yes}\n\n::ok::Fine?{=a ~b}\n\n::none::{~%0%a ~%-50%b}\n")
+    result = parse_gift("::one::Only one option?{=Yes ~%35%No}\n\n::ok::Fine?{=a ~b}\n\n::none::{~%0%a ~%-50%b}\n")
     assert [q["id"] for q in result.questions] == ["ok"]
     reasons = [s.reason for s in result.skipped]
-    assert "short-answer" in reasons[0]
+    assert "the weight 35 is not one of Moodle's grades" in reasons[0]
     assert reasons[1] == "the question has no text"
     assert [s.line for s in result.skipped] == [1, 5]
 
@@ -166,11 +228,11 @@ def test_import_gift_command_writes_a_pack_that_check_accepts(runner, content, t
     result = runner.invoke(args=["lms", "import-gift", str(source), "--slug", "imported",
                                  "--title", "Imported check", "--pass-mark", "70"])
     assert result.exit_code == 0, result.output
-    assert "Imported 10 questions into" in result.output and "skipped 7" in result.output
-    assert f"{source}:{_line('::Numerical::')}: skipped: a numerical question" in result.output
+    assert "Imported 14 questions into" in result.output and "skipped 4" in result.output
+    assert f"{source}:{_line('::Essay::')}: skipped: an essay question" in result.output
     pack = tomllib.loads((content.root / "quizzes" / "imported.toml").read_text())
     assert pack["title"] == "Imported check" and pack["pass_mark"] == 70
-    assert len(pack["questions"]) == 10
+    assert len(pack["questions"]) == 14
     check = runner.invoke(args=["lms", "sync-content", "--check"])
     assert check.exit_code == 0, check.output
 

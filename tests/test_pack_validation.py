@@ -204,7 +204,8 @@ def test_quiz_errors_name_question_and_line(ctx, content):
     assert "quizzes/sample.toml:2: pass_mark: must be at most 100" in found
     assert "quizzes/sample.toml:4: questions[1]: a single-answer question needs exactly one option with correct = true, not 2" in found
     assert "quizzes/sample.toml:17: questions[2].answer: must be true or false, not text" in found
-    assert "quizzes/sample.toml:21: questions[3].type: type must be one of: single, multiple, true_false" in found
+    assert ("quizzes/sample.toml:21: questions[3].type: type must be one of: single, multiple, true_false, "
+            "short_answer, numerical, matching") in found
     assert "quizzes/sample.toml:25: questions[4].id: must be lower-case letters, digits and single hyphens, like 'prevent-awareness'" in found
     assert "quizzes/sample.toml:30: questions[4].options[2].right: is not a field this file may have (a spelling mistake?)" in found
     assert len(found) == 6

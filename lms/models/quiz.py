@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
@@ -87,7 +88,8 @@ class QuizAttempt(db.Model):
 
 
 class QuizResponse(db.Model):
-    """The answer to one drawn question of a submitted attempt (unanswered: `chosen` "")."""
+    """The answer to one drawn question of a submitted attempt (unanswered: `chosen` "").
+    A matching question's `chosen` holds one answer index per prompt ("-": none)."""
 
     __tablename__ = "quiz_response"
     __table_args__ = (Index(None, "question_id", "correct"),)
@@ -96,6 +98,9 @@ class QuizResponse(db.Model):
     position: Mapped[int] = mapped_column(primary_key=True)  # 1, 2, 3... as shown
     question_id: Mapped[int] = mapped_column(ForeignKey("quiz_question.id"))
     chosen: Mapped[str] = mapped_column(String(16))  # the pack's option indexes, "02"
+    # The text typed for a short-answer or numerical question (lms/quizzes/grading.py);
+    # None for the other types, and for every row stored before they existed.
+    answer: Mapped[str | None] = mapped_column(Text)
     score: Mapped[float] = mapped_column(Float)  # 0 to 1
     correct: Mapped[bool]  # full marks
 

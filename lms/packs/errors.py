@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 MAX_FILE_BYTES = 1_000_000
 MAX_IMAGE_BYTES = 2_000_000
 
-_TAGS = {"single", "multiple", "true_false"}  # discriminator values pydantic puts in a loc
+_TAGS = {"single", "multiple", "true_false", "short_answer", "numerical", "matching"}  # discriminator values pydantic puts in a loc
 
 
 @dataclass(frozen=True)
@@ -167,8 +167,13 @@ def _message(err: dict[str, Any]) -> str:
         ),
         "too_short": f"needs at least {ctx.get('min_length')}",
         "too_long": f"may have at most {ctx.get('max_length')}",
-        "union_tag_invalid": "type must be one of: single, multiple, true_false",
-        "union_tag_not_found": "needs a type: single, multiple or true_false",
+        "union_tag_invalid": (
+            "type must be one of: single, multiple, true_false, short_answer, numerical, matching"
+        ),
+        "union_tag_not_found": (
+            "needs a type: single, multiple, true_false, short_answer, numerical or matching"
+        ),
+        "float_type": f"must be a number, not {got}",
         "date_type": "must be a date like 2026-09-01",
         "date_from_datetime_parsing": "must be a date like 2026-09-01",
         "date_parsing": "must be a date like 2026-09-01",

@@ -19,13 +19,22 @@ from .errors import (
     read_text,
     validate,
 )
+from .grades import normal, share
 from .registry import ContentRoot, LoadedPack, PackSource, VersionedPackKind, register
-from .schemas import SLUG_PATTERN, QuizSchema, TrueFalseQuestion
+from .schemas import (
+    SLUG_PATTERN,
+    MatchingQuestion,
+    MultipleQuestion,
+    NumericalQuestion,
+    QuizSchema,
+    ShortAnswerQuestion,
+    TrueFalseQuestion,
+)
 
 
 @register
 class QuizKind(VersionedPackKind):
-    """Quizzes: a pool of single-answer, multiple-answer and true/false questions."""
+    """Quizzes: a pool of questions of the types in lms/packs/schemas.py (QUESTION_TYPES)."""
 
     id = "quiz"
     folder = "quizzes"
@@ -94,7 +103,7 @@ class QuizKind(VersionedPackKind):
                     text=question.text,
                     feedback=question.feedback,
                     options=_options(question),
-                    partial=getattr(question, "partial", False),
+                    partial=_partial(question),
                 )
                 for position, question in enumerate(quiz.questions, start=1)
             ],
@@ -104,10 +113,54 @@ class QuizKind(VersionedPackKind):
         return version
 
 
+def _partial(question) -> bool:
+    if isinstance(question, MultipleQuestion):
+        return question.partial or question.weighted
+    return False
+
+
 def _options(question) -> list[dict]:
+    """What a question stores in `quiz_question.options`: a list of dicts, each with at least
+    `text` and `correct` (what reports and exports read), and, by type, what grading needs
+    (lms/quizzes/grading.py). Questions valid before these types store exactly what they did."""
     if isinstance(question, TrueFalseQuestion):
         return [
-            {"text": "True", "correct": question.answer},
-            {"text": "False", "correct": not question.answer},
+            _with_feedback({"text": "True", "correct": question.answer}, question.feedback_true),
+            _with_feedback({"text": "False", "correct": not question.answer}, question.feedback_false),
         ]
-    return [{"text": o.text, "correct": o.correct} for o in question.options]
+    if isinstance(question, ShortAnswerQuestion):
+        return [
+            _with_feedback(
+                {"text": a.text, "correct": share(a.weight) == 1, "weight": normal(a.weight)}, a.feedback
+            )
+            for a in question.answers
+        ]
+    if isinstance(question, NumericalQuestion):
+        return [_numeric(a) for a in question.answers]
+    if isinstance(question, MatchingQuestion):
+        return [{"text": p.prompt, "correct": True, "match": p.match} for p in question.pairs]
+    options = []
+    for o in question.options:
+        stored = {"text": o.text, "correct": o.correct if o.weight is None else share(o.weight) > 0}
+        if o.weight is not None:
+            stored["weight"] = normal(o.weight)
+        options.append(_with_feedback(stored, o.feedback))
+    return options
+
+
+def _with_feedback(option: dict, feedback: str | None) -> dict:
+    if feedback:
+        option["feedback"] = feedback
+    return option
+
+
+def _numeric(answer) -> dict:
+    if answer.value is not None:
+        tolerance = answer.tolerance or 0
+        shown = f"{answer.value:g}" + (f" ± {tolerance:g}" if tolerance else "")
+        stored = {"value": answer.value, "tolerance": tolerance}
+    else:
+        shown = f"{answer.min:g} to {answer.max:g}"
+        stored = {"min": answer.min, "max": answer.max}
+    stored = {"text": shown, "correct": share(answer.weight) == 1, "weight": normal(answer.weight), **stored}
+    return _with_feedback(stored, answer.feedback)

@@ -33,6 +33,7 @@ from ..models.quiz import (
 )
 from ..plan.standing import refresh as refresh_standing
 from ..transaction import DomainError, NotFound
+from . import grading
 
 _random = random.SystemRandom()
 
@@ -238,53 +239,40 @@ def field_name(question: QuizQuestion) -> str:
 
 def parse_answers(
     form: Mapping, questions: Iterable[QuizQuestion]
-) -> dict[int, frozenset[int]]:
-    """The options chosen for each drawn question (by quiz_question.id; empty: unanswered).
+) -> dict[int, grading.Answer]:
+    """The answer to each drawn question (by quiz_question.id), as lms/quizzes/grading.py
+    reads it for the question's type (options chosen, text typed, prompts matched).
 
     Raises Tampered when the form names a question that was not drawn, an option the
     question does not have, or more than one option for a single-answer question.
     """
-    fields = {field_name(q): q for q in questions}
+    questions = list(questions)
     for key in form.keys():
-        if key.startswith("q-") and key not in fields:
+        if key.startswith("q-") and not any(grading.owns_field(q, key) for q in questions):
             raise Tampered(
                 "Your answers name a question that is not part of this attempt, so nothing "
                 "was recorded. Go back to the quiz and submit it from the page."
             )
-    answers: dict[int, frozenset[int]] = {}
-    for name, question in fields.items():
-        values = form.getlist(name) if hasattr(form, "getlist") else [form.get(name)]
-        chosen = set()
-        for value in values:
-            if value is None or value == "":
-                continue
-            if not value.isdigit() or int(value) >= len(question.options):
+    answers: dict[int, grading.Answer] = {}
+    for question in questions:
+        try:
+            answers[question.id] = grading.parse(question, form)
+        except grading.BadAnswer as exc:
+            if "more than one" in str(exc):
                 raise Tampered(
-                    "Your answers name an option that is not one of the question's, so nothing "
-                    "was recorded. Go back to the quiz and submit it from the page."
-                )
-            chosen.add(int(value))
-        if question.type != "multiple" and len(chosen) > 1:
+                    "A question that takes one answer was sent more than one, so nothing was "
+                    "recorded. Go back to the quiz and submit it from the page."
+                ) from None
             raise Tampered(
-                "A question that takes one answer was sent more than one, so nothing was "
-                "recorded. Go back to the quiz and submit it from the page."
-            )
-        answers[question.id] = frozenset(chosen)
+                "Your answers name an option that is not one of the question's, so nothing "
+                "was recorded. Go back to the quiz and submit it from the page."
+            ) from None
     return answers
 
 
-def grade(question: QuizQuestion, chosen: frozenset[int]) -> Fraction:
-    """1 or 0; a multiple-answer question with `partial` scores each correct choice its share
-    and takes a share away for each wrong one (1 / the number of wrong options), never
-    below 0, so choosing every option scores nothing."""
-    correct = frozenset(i for i, o in enumerate(question.options) if o["correct"])
-    if question.type != "multiple" or not question.partial:
-        return Fraction(int(chosen == correct))
-    wrong_options = len(question.options) - len(correct)
-    score = Fraction(len(chosen & correct), len(correct))
-    if wrong_options:
-        score -= Fraction(len(chosen - correct), wrong_options)
-    return max(score, Fraction(0))
+def grade(question: QuizQuestion, chosen: grading.Answer) -> Fraction:
+    """The share of the mark an answer earns (lms/quizzes/grading.py, by type)."""
+    return grading.grade(question, chosen)
 
 
 @dataclass
@@ -293,12 +281,23 @@ class Submitted:
     completion: Completion | None
 
 
-def unanswered(answers: Mapping[int, frozenset[int]], questions: list[QuizQuestion]) -> list[int]:
+def unanswered(answers: Mapping[int, grading.Answer], questions: list[QuizQuestion]) -> list[int]:
     """Positions (1-based, as shown) of the questions with no answer."""
-    return [n for n, q in enumerate(questions, start=1) if not answers.get(q.id)]
+    return [n for n, q in enumerate(questions, start=1) if not grading.answered(answers.get(q.id))]
 
 
-def submit(attempt: QuizAttempt, questions: list[QuizQuestion], answers: dict[int, frozenset[int]]) -> Submitted:
+def unmarkable(answers: Mapping[int, grading.Answer], questions: list[QuizQuestion]) -> dict[int, str]:
+    """Positions (1-based) of the answers that cannot be marked as given, with what to do
+    (a numerical answer that is not a number): the person is asked to correct them."""
+    found = {}
+    for n, q in enumerate(questions, start=1):
+        message = grading.problem(q, answers.get(q.id))
+        if message:
+            found[n] = message
+    return found
+
+
+def submit(attempt: QuizAttempt, questions: list[QuizQuestion], answers: dict[int, grading.Answer]) -> Submitted:
     """Grade the attempt and record it, exactly once, in the caller's transaction.
 
     The in_progress -> submitted change is a conditional UPDATE inside the transaction that
@@ -310,7 +309,7 @@ def submit(attempt: QuizAttempt, questions: list[QuizQuestion], answers: dict[in
     check_open(attempt)
     if version.max_attempts and attempt.number > version.max_attempts:
         raise NoAttemptsLeft(_no_attempts_message(version.max_attempts))
-    scores = [grade(q, answers.get(q.id, frozenset())) for q in questions]
+    scores = [grade(q, answers.get(q.id)) for q in questions]
     total = sum(scores, Fraction(0)) * 100 / len(questions)
     passed = total >= version.pass_mark
     now = utcnow()
@@ -329,7 +328,7 @@ def submit(attempt: QuizAttempt, questions: list[QuizQuestion], answers: dict[in
                 "attempt_id": attempt.id,
                 "position": n,
                 "question_id": q.id,
-                "chosen": "".join(str(i) for i in sorted(answers.get(q.id, ()))),
+                **grading.columns(q, answers.get(q.id)),
                 "score": float(s),
                 "correct": s == 1,
             }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from ..models import (
     QuizVersion,
     User,
 )
+from . import grading
 
 # -- CSV exports -----------------------------------------------------------------------------
 
@@ -76,20 +78,30 @@ def attempts_csv(quiz: Quiz | None, tz) -> Iterator[str]:
     return _stream(ATTEMPTS_HEADER, statement, write)
 
 
+@dataclass(frozen=True)
+class _Question:
+    """What grading needs of a question to write an answer out (not an ORM object: rows are
+    read after the commit)."""
+
+    type: str
+    options: list
+
+
 def responses_csv(quiz: Quiz | None, tz) -> Iterator[str]:
     """One row per question answered in a submitted attempt (unanswered ones too, with an
-    empty answer); the answer is the chosen options' texts, separated by " | "."""
-    question_q = select(QuizQuestion.id, QuizQuestion.qid, QuizQuestion.options)
+    empty answer); the answer is the chosen options' texts, separated by " | ", the text
+    typed, or each prompt with its match ("France → Paris | Spain → Madrid")."""
+    question_q = select(QuizQuestion.id, QuizQuestion.qid, QuizQuestion.type, QuizQuestion.options)
     if quiz is not None:
         question_q = question_q.join(QuizVersion).where(QuizVersion.quiz_id == quiz.id)
     # Every question of the quizzes exported: bounded by the content, not by the attempts.
-    questions = {qid: (stable, [o["text"] for o in options])
-                 for qid, stable, options in db.session.execute(question_q)}
+    questions = {qid: (stable, _Question(type_, options))
+                 for qid, stable, type_, options in db.session.execute(question_q)}
     statement = (
         select(
             User.email, User.name, Quiz.slug, QuizVersion.hash, QuizAttempt.number,
             QuizAttempt.submitted_at, QuizResponse.position, QuizResponse.question_id,
-            QuizResponse.chosen, QuizResponse.score, QuizResponse.correct,
+            QuizResponse.chosen, QuizResponse.answer, QuizResponse.score, QuizResponse.correct,
         )
         .join(QuizAttempt, QuizAttempt.id == QuizResponse.attempt_id)
         .join(User, User.id == QuizAttempt.user_id)
@@ -101,11 +113,13 @@ def responses_csv(quiz: Quiz | None, tz) -> Iterator[str]:
         statement = statement.where(QuizAttempt.quiz_id == quiz.id)
 
     def write(writer, rows) -> None:
-        for email, name, slug, version, attempt, submitted, position, question_id, chosen, score, right in rows:
-            stable, texts = questions[question_id]
+        for (email, name, slug, version, attempt, submitted, position, question_id, chosen, typed,
+             score, right) in rows:
+            stable, question = questions[question_id]
+            given = grading.answer_text(question, grading.restored(question, chosen, typed))
             writer.row([
                 email, name, slug, version, attempt, _local_time(submitted, tz), position, stable,
-                " | ".join(texts[int(c)] for c in chosen), csv_number(score), "yes" if right else "no",
+                given, csv_number(score), "yes" if right else "no",
             ])
 
     return _stream(RESPONSES_HEADER, statement, write)

@@ -19,25 +19,31 @@ question: the general feedback, else the answers' own feedback, else the correct
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 
-import nh3
 from pydantic import ValidationError
 
+from ..packs import grades
 from ..packs.schemas import QuizSchema
 
 ESCAPABLE = "~=#{}:\\"
 ALL_OR_NOTHING = "lms: all-or-nothing"
+# Weights that stand for the pack's own partial-credit rule (`partial = true`, no weights).
+PARTIAL = "lms: partial"
 FORMATS = ("[html]", "[moodle]", "[plain]", "[markdown]")
 TRUE_WORDS = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 
 
 class GiftError(Exception):
-    """A file that cannot be read as GIFT at all."""
+    """A file that cannot be read as GIFT at all: nothing is imported from it."""
+
+    def __init__(self, line: int | None, message: str):
+        super().__init__(f"line {line}: {message}" if line else message)
+        self.line = line
 
 
 @dataclass
@@ -60,17 +66,17 @@ class _Skip(Exception):
 
 
 def _blocks(text: str):
-    """(first line number, lines, all-or-nothing marker) for each question, comments and
-    category lines removed; questions are separated by blank lines."""
+    """(first line number, lines, marker) for each question, comments and category lines
+    removed; questions are separated by blank lines. The marker is the text of an
+    `// lms: ...` comment just before the question ("" for none)."""
     lines: list[str] = []
     start = 0
-    marker = False
-    pending_marker = False
+    marker = pending = ""
     for number, line in enumerate(text.split("\n"), start=1):
         stripped = line.strip()
         if stripped.startswith("//"):
-            if stripped[2:].strip() == ALL_OR_NOTHING:
-                pending_marker = True
+            if stripped[2:].strip() in (ALL_OR_NOTHING, PARTIAL):
+                pending = stripped[2:].strip()
             continue
         if stripped.startswith("$CATEGORY:"):
             continue
@@ -80,7 +86,7 @@ def _blocks(text: str):
                 lines = []
             continue
         if not lines:
-            start, marker, pending_marker = number, pending_marker, False
+            start, marker, pending = number, pending, ""
         lines.append(line)
     if lines:
         yield start, lines, marker
@@ -139,14 +145,71 @@ def _unescape(text: str) -> str:
     return "".join(out)
 
 
-def _clean(raw: str, fmt: str = "") -> str:
-    """Unescape, then make plain text: HTML is sanitised to its text; whitespace is tidied."""
-    lines = [" ".join(part.split()) for part in _unescape(raw).split("\n")]
-    text = "\n".join(line for line in lines if line)
+class _TextOfHtml(HTMLParser):
+    """HTML reduced to the text a reader sees: blocks and line breaks become new lines, a
+    link keeps its address beside its words, scripts and styles are dropped."""
+
+    BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
+                        "tr", "table", "blockquote", "pre", "section", "article", "br", "hr"})
+    HIDDEN = frozenset({"script", "style", "template"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+        self.links: list[tuple[str | None, int]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HIDDEN:
+            self.hidden += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+        elif tag == "a":
+            href = dict(attrs).get("href") or ""
+            safe = href if re.match(r"(https?:|mailto:|tel:)", href.strip(), re.I) else None
+            self.links.append((safe and safe.strip(), len(self.parts)))
+
+    def handle_startendtag(self, tag, attrs):
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN:
+            self.hidden = max(self.hidden - 1, 0)
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+        elif tag == "a" and self.links:
+            href, start = self.links.pop()
+            words = "".join(self.parts[start:]).strip()
+            if href and href.removeprefix("mailto:").removeprefix("tel:") not in words:
+                self.parts.append(f" ({href})")
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def _html_text(text: str) -> str:
+    parser = _TextOfHtml()
+    parser.feed(text)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def _clean(raw: str, fmt: str = "", one_line: bool = False) -> str:
+    """Unescape, then make plain text: HTML is reduced to its text (see _TextOfHtml);
+    whitespace is tidied. `one_line` for an option's text, which is one line."""
+    text = _unescape(raw)
     if fmt == "[html]" or (fmt == "" and re.search(r"<[a-zA-Z/][^>]*>", text)):
-        text = html.unescape(nh3.clean(text, tags=set()))
-        text = "\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip())
-    return text.strip()
+        text = _html_text(text)
+    lines = [" ".join(part.split()) for part in text.split("\n")]
+    return (" " if one_line else "\n").join(line for line in lines if line).strip()
+
+
+def _formatted(raw: str, one_line: bool = False) -> str:
+    """A piece of text that may start with a [plain]/[html]/[markdown]/[moodle] marker."""
+    fmt, rest = _format(raw)
+    return _clean(rest, fmt, one_line)
 
 
 def _format(text: str) -> tuple[str, str]:
@@ -168,102 +231,238 @@ def _slug(text: str) -> str:
     return slug or "question"
 
 
-def _parse_question(lines: list[str], all_or_nothing: bool) -> dict:
-    body = " ".join(line.strip() for line in lines)  # a question may span several lines
+_WEIGHT = re.compile(r"\s*%(-?\d+(?:\.\d+)?)%")
+
+
+@dataclass
+class _Answer:
+    mark: str  # "=" or "~"
+    weight: float | None
+    text: str  # as written, unescaped later
+    feedback: str
+
+
+def _answers(block: str) -> list[_Answer]:
+    """The `=`/`~` answers of an answer block, each with its weight and #feedback."""
+    found = []
+    for mark, piece in _split(block, "=~"):
+        if not mark:
+            if piece.strip():
+                raise _Skip("text before the first answer: each answer starts with = or ~")
+            continue
+        weight = None
+        match = _WEIGHT.match(piece)
+        if match:
+            weight, piece = float(match.group(1)), piece[match.end():]
+        text, *comments = [p for _, p in _split(piece, "#")]
+        found.append(_Answer(mark, weight, text, "#".join(comments)))
+    return found
+
+
+def _with_feedback(item: dict, feedback: str) -> dict:
+    text = _formatted(feedback)
+    if text:
+        item["feedback"] = text
+    return item
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(_unescape(text).strip())
+    except ValueError:
+        raise _Skip(f"{text.strip()!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise _Skip(f"{text.strip()!r} is not a number")
+    return value
+
+
+def _numeric_answer(spec: str) -> dict:
+    """`4`, `3.14:0.01` (a value and its tolerance) or `1..5` (a range)."""
+    spec = spec.strip()
+    if ".." in spec:
+        low, high = spec.split("..", 1)
+        return {"min": _number(low), "max": _number(high)}
+    cut = _find(spec, ":")
+    if cut == -1 and ":" in spec:
+        cut = spec.index(":")
+    if cut != -1:
+        return {"value": _number(spec[:cut]), "tolerance": abs(_number(spec[cut + 1:]))}
+    return {"value": _number(spec)}
+
+
+def _numerical(block: str) -> dict:
+    rest = block[1:].strip()
+    if not rest.startswith("="):
+        spec, *comments = [p for _, p in _split(rest, "#")]
+        return {"type": "numerical", "answers": [_with_feedback(_numeric_answer(spec), "#".join(comments))]}
+    answers = []
+    for answer in _answers(rest):
+        if answer.mark != "=":
+            raise _Skip("a numerical answer starts with =; wrong answers (~) are not needed")
+        item = _numeric_answer(answer.text)
+        if answer.weight is not None and answer.weight != 100:
+            item["weight"] = answer.weight
+        answers.append(_with_feedback(item, answer.feedback))
+    return {"type": "numerical", "answers": answers}
+
+
+def _matching(answers: list[_Answer]) -> dict:
+    pairs = []
+    for answer in answers:
+        if answer.mark != "=" or "->" not in answer.text:
+            raise _Skip("a matching question's answers are all =prompt -> match")
+        prompt, match = answer.text.split("->", 1)
+        pairs.append({"prompt": _formatted(prompt, True), "match": _formatted(match, True)})
+    if any(not p["prompt"] for p in pairs):
+        raise _Skip("a matching question with an answer that matches no prompt, which the quiz engine does not offer")
+    return {"type": "matching", "pairs": pairs}
+
+
+def _short_answer(answers: list[_Answer]) -> dict:
+    accepted = []
+    for answer in answers:
+        item = {"text": _formatted(answer.text, True)}
+        if answer.weight is not None and answer.weight != 100:
+            if answer.weight <= 0:
+                continue  # Moodle marks such an answer wrong, which any other answer is
+            item["weight"] = answer.weight
+        accepted.append(_with_feedback(item, answer.feedback))
+    return {"type": "short_answer", "answers": accepted}
+
+
+def _choice(answers: list[_Answer], marker: str) -> dict:
+    options = []
+    rights = sum(a.mark == "=" for a in answers)
+    if rights > 1:
+        raise _Skip("more than one answer is marked right with =; for several right answers use ~%50% weights")
+    if rights == 1:
+        for answer in answers:
+            option = {"text": _formatted(answer.text, True), "correct": answer.mark == "="}
+            if answer.mark == "~" and answer.weight:
+                option["weight"] = answer.weight
+            options.append(_with_feedback(option, answer.feedback))
+        return {"type": "single", "options": options}
+    weights = [a.weight or 0 for a in answers]
+    if not any(w > 0 for w in weights):
+        raise _Skip("no answer has a positive weight, so none is right")
+    shares_rule = marker in (ALL_OR_NOTHING, PARTIAL)
+    for answer, weight in zip(answers, weights, strict=True):
+        option = {"text": _formatted(answer.text, True)}
+        if shares_rule:
+            option["correct"] = weight > 0
+        else:
+            option["weight"] = weight
+        options.append(_with_feedback(option, answer.feedback))
+    question = {"type": "multiple", "options": options}
+    if shares_rule:
+        question["partial"] = marker == PARTIAL
+    return question
+
+
+def _parse_question(lines: list[str], marker: str, line: int) -> dict:
+    body = " ".join(part.strip() for part in lines)  # a question may span several lines
     title = ""
     if body.startswith("::"):
         end = body.find("::", 2)
         while end != -1 and body[end - 1] == "\\":
             end = body.find("::", end + 1)
         if end == -1:
-            raise _Skip("the title has no closing ::")
+            raise GiftError(line, "the question's title has no closing ::")
         title, body = _unescape(body[2:end]).strip(), body[end + 2 :]
     fmt, body = _format(body)
     opening = _find(body, "{")
     if opening == -1:
+        if _find(body, "}") != -1:
+            raise GiftError(line, "a closing } with no opening {")
         raise _Skip("a description (text with no answers), which the quiz engine does not grade")
     closing = _find(body, "}", opening)
     if closing == -1:
-        raise _Skip("the answers have no closing }")
+        raise GiftError(line, "the answers opened with { have no closing } before the next blank line")
     after = body[closing + 1 :].strip()
-    if after:
-        raise _Skip("a missing-word question (answers inside the text), which the quiz engine does not grade")
-    text = _clean(body[:opening], fmt)
+    if _find(after, "{") != -1 or _find(after, "}") != -1:
+        raise _Skip("more than one answer block: a question the quiz engine does not grade (cloze?)")
+    before = body[:opening].strip()
+    # Missing word: answers inside the text stand for a blank, as Moodle shows it.
+    text = _clean(f"{before} _____ {after}" if after else before, fmt)
     if not text:
         raise _Skip("the question has no text")
-    answers = body[opening + 1 : closing].strip()
-    if not answers:
+    block = body[opening + 1 : closing].strip()
+    if not block:
         raise _Skip("an essay question, which the quiz engine does not grade")
 
     general = ""
-    cut = answers.find("####")
-    while cut > 0 and answers[cut - 1] == "\\":
-        cut = answers.find("####", cut + 1)
+    cut = block.find("####")
+    while cut > 0 and block[cut - 1] == "\\":
+        cut = block.find("####", cut + 1)
     if cut != -1:
-        general, answers = _clean(answers[cut + 4 :]), answers[:cut].strip()
+        general, block = _formatted(block[cut + 4 :]), block[:cut].strip()
+        if not block:
+            raise _Skip("an essay question, which the quiz engine does not grade")
 
-    if answers.startswith("#"):
-        raise _Skip("a numerical question, which the quiz engine does not grade")
-    word, *tf_feedback = [piece for _, piece in _split(answers, "#")]
-    if word.strip().upper() in TRUE_WORDS:
+    if block.startswith(">"):
+        raise _Skip("an ordering question (items to put in order), which the quiz engine does not grade")
+    word, *tf_feedback = [piece for _, piece in _split(block, "#")]
+    if block.startswith("#"):
+        question = _numerical(block)
+    elif word.strip().upper() in TRUE_WORDS:
         if len(tf_feedback) > 2:
             raise _Skip("a true/false question takes at most two #feedback texts")
-        wrong_fb, right_fb = ([_clean(f) for f in tf_feedback] + ["", ""])[:2]
+        wrong_fb, right_fb = ([_formatted(f) for f in tf_feedback] + ["", ""])[:2]
         answer = TRUE_WORDS[word.strip().upper()]
-        feedback = general or right_fb or wrong_fb or f"The answer is {'true' if answer else 'false'}."
-        return {"title": title, "type": "true_false", "text": text, "answer": answer, "feedback": feedback}
-
-    parsed = []  # (mark, weight or None, text, feedback)
-    for mark, piece in _split(answers, "=~"):
-        if not mark:
-            if piece.strip():
-                raise _Skip("text before the first answer: answers start with = or ~")
-            continue
-        weight = None
-        match = re.match(r"\s*%(-?\d+(?:\.\d+)?)%", piece)
-        if match:
-            weight, piece = float(match.group(1)), piece[match.end():]
-        option, *comments = [p for _, p in _split(piece, "#")]
-        if "->" in option:
-            raise _Skip("a matching question, which the quiz engine does not grade")
-        parsed.append((mark, weight, _clean(option), _clean(comments[0]) if comments else ""))
-    marks = {mark for mark, *_ in parsed}
-    if "~" not in marks:
-        raise _Skip("a short-answer question, which the quiz engine does not grade")
-    if "=" in marks:
-        kind = "single"
-        if sum(mark == "=" for mark, *_ in parsed) != 1:
-            raise _Skip("more than one answer is marked right with =; for several right answers use ~%50% weights")
-        if any(mark == "~" and (weight or 0) > 0 for mark, weight, *_ in parsed):
-            raise _Skip("a wrong answer (~) with a positive weight: partial credit on a one-answer question is not supported")
-        options = [{"text": t, "correct": mark == "="} for mark, _, t, _ in parsed]
+        question = {"type": "true_false", "answer": answer}
+        # Moodle's order: the first #feedback is for a wrong answer, the second for a right one.
+        for field_name, feedback in (("feedback_true", right_fb if answer else wrong_fb),
+                                     ("feedback_false", wrong_fb if answer else right_fb)):
+            if feedback:
+                question[field_name] = feedback
     else:
-        kind = "multiple"
-        options = [{"text": t, "correct": (weight or 0) > 0} for _, weight, t, _ in parsed]
-        if not any(o["correct"] for o in options):
-            raise _Skip("no answer has a positive weight, so none is right")
-    per_answer = [fb for *_, fb in parsed if fb]
-    right = "; ".join(o["text"] for o in options if o["correct"])
-    feedback = general or " ".join(dict.fromkeys(per_answer)) or f"The correct answer: {right}."
-    question = {"title": title, "type": kind, "text": text, "feedback": feedback, "options": options}
-    if kind == "multiple":
-        question["partial"] = not all_or_nothing
+        answers = _answers(block)
+        if not answers:
+            raise _Skip("the answers are empty")
+        if any("->" in a.text for a in answers):
+            question = _matching(answers)
+        elif all(a.mark == "=" for a in answers):
+            question = _short_answer(answers)
+        else:
+            question = _choice(answers, marker)
+    question.update(title=title, text=text, feedback=general or _default_feedback(question))
     return question
 
 
+def _default_feedback(question: dict) -> str:
+    """A pack question needs general feedback: when the file gives none, the right answer."""
+    kind = question["type"]
+    if kind == "true_false":
+        return f"The answer is {'true' if question['answer'] else 'false'}."
+    if kind == "matching":
+        return "The pairs: " + "; ".join(f"{p['prompt']}: {p['match']}" for p in question["pairs"]) + "."
+    if kind == "short_answer":
+        right = [a["text"] for a in question["answers"] if a.get("weight", 100) == 100]
+    elif kind == "numerical":
+        right = [
+            f"{_num(a['value'])}" + (f" (± {_num(a['tolerance'])})" if a.get("tolerance") else "")
+            if "value" in a else f"{_num(a['min'])} to {_num(a['max'])}"
+            for a in question["answers"] if a.get("weight", 100) == 100
+        ]
+    else:
+        right = [o["text"] for o in question["options"] if o.get("correct") or (o.get("weight") or 0) > 0]
+    return f"The correct answer: {'; '.join(right)}."
+
+
 def parse_gift(data: str | bytes) -> Imported:
-    """Every question in a GIFT file, as quiz pack questions, and the ones skipped."""
+    """Every question in a GIFT file, as quiz pack questions, and the ones skipped (with their
+    line and why). Raises GiftError, with the line, for a file that does not parse."""
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise GiftError(f"the file is not UTF-8 text (byte {exc.start})") from None
+            raise GiftError(None, f"the file is not UTF-8 text (byte {exc.start})") from None
     text = data.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     result = Imported()
     used: set[str] = set()
     for line, lines, marker in _blocks(text):
         try:
-            question = _parse_question(lines, marker)
+            question = _parse_question(lines, marker, line)
             question["id"] = _unique(_slug(question.pop("title") or question["text"]), used)
             _check(question)
         except _Skip as skip:
@@ -304,25 +503,37 @@ def _toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return _num(value)
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return _toml_string(value)
+
+
+def _num(value: float) -> str:
+    """A number as TOML and GIFT both read it: 4, 0.5, -1e-07."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
+_SCALARS = ("id", "type", "text", "feedback", "answer", "feedback_true", "feedback_false", "partial")
+_LISTS = ("options", "answers", "pairs")
+
+
 def pack_toml(title: str, pass_mark: int, questions: list[dict]) -> str:
-    """A quiz pack's TOML for these questions."""
+    """A quiz pack's TOML for these questions (any type, with every field they carry)."""
     out = [f"title = {_toml_string(title)}", f"pass_mark = {pass_mark}", ""]
     for q in questions:
         out.append("[[questions]]")
-        out.append(f"id = {_toml_string(q['id'])}")
-        out.append(f"type = {_toml_string(q['type'])}")
-        out.append(f"text = {_toml_string(q['text'])}")
-        out.append(f"feedback = {_toml_string(q['feedback'])}")
-        if q["type"] == "true_false":
-            out.append(f"answer = {'true' if q['answer'] else 'false'}")
-        else:
-            if q["type"] == "multiple":
-                out.append(f"partial = {'true' if q.get('partial') else 'false'}")
-            out.append("options = [")
-            for o in q["options"]:
-                correct = ", correct = true" if o["correct"] else ""
-                out.append(f"  {{ text = {_toml_string(o['text'])}{correct} }},")
-            out.append("]")
+        out += [f"{key} = {_toml_value(q[key])}" for key in _SCALARS if key in q]
+        for key in _LISTS:
+            if key in q:
+                out.append(f"{key} = [")
+                out += [f"  {_toml_value(item)}," for item in q[key]]
+                out.append("]")
         out.append("")
     return "\n".join(out)
 
@@ -351,15 +562,64 @@ def _escape(text: str) -> str:
 
 
 def _weight(value: float) -> str:
-    return f"{value:.5f}".rstrip("0").rstrip(".")
+    """A weight as Moodle writes it (one of its grade fractions when it is one)."""
+    try:
+        return grades.written(value)
+    except grades.NotAGrade:
+        return f"{value:.5f}".rstrip("0").rstrip(".")
+
+
+def _fb(text: str | None) -> str:
+    return f"#{_escape(text)}" if text else ""
+
+
+def _numeric_spec(answer) -> str:
+    if answer.value is not None:
+        tolerance = "" if answer.tolerance is None else f":{_num(answer.tolerance)}"
+        return f"{_num(answer.value)}{tolerance}"
+    return f"{_num(answer.min)}..{_num(answer.max)}"
+
+
+def _share_weights(q) -> list[float]:
+    """The pack's own rule for a multiple-answer question without weights, as Moodle's
+    weights: each right option 100 / the right ones, each wrong one -100 / the wrong ones."""
+    right = sum(o.correct for o in q.options)
+    wrong = len(q.options) - right
+    return [100 / right if o.correct else -100 / wrong for o in q.options]
+
+
+def _answer_lines(q) -> list[str]:
+    """The lines inside a question's braces, one answer a line."""
+    if q.type == "single":
+        return [
+            f"\t{'=' if o.correct else '~'}{'' if o.correct or not o.weight else f'%{_weight(o.weight)}%'}"
+            f"{_escape(o.text)}{_fb(o.feedback)}"
+            for o in q.options
+        ]
+    if q.type == "multiple":
+        weights = [o.weight for o in q.options] if q.weighted else _share_weights(q)
+        return [f"\t~%{_weight(w)}%{_escape(o.text)}{_fb(o.feedback)}" for o, w in zip(q.options, weights, strict=True)]
+    if q.type == "short_answer":
+        return [
+            f"\t={'' if a.weight == 100 else f'%{_weight(a.weight)}%'}{_escape(a.text)}{_fb(a.feedback)}"
+            for a in q.answers
+        ]
+    if q.type == "numerical":
+        return ["\t#"] + [
+            f"\t=%{_weight(a.weight)}%{_numeric_spec(a)}{_fb(a.feedback)}" for a in q.answers
+        ]
+    return [f"\t={_escape(p.prompt)} -> {_escape(p.match)}" for p in q.pairs]
 
 
 def to_gift(quiz: QuizSchema, slug: str) -> str:
-    """A quiz pack as GIFT that Moodle imports: every question, option, correctness and
-    feedback (the pack's feedback becomes the general feedback, ####)."""
+    """A quiz pack as GIFT that Moodle imports: every question of every type, each option
+    or answer with its weight and its own feedback, and the question's feedback as the
+    general feedback (####). Quiz settings GIFT cannot carry (pass mark, draw, shuffle,
+    attempts, review) stay in the pack; the first lines say so as comments."""
     out = [
         f"// {quiz.title}",
         f"// Exported from the LMS quiz pack {slug}; pass mark {quiz.pass_mark}%.",
+        "// The quiz's settings (pass mark, draw, shuffle, attempts, review) stay in the pack.",
         f"$CATEGORY: {slug}",
         "",
     ]
@@ -367,22 +627,16 @@ def to_gift(quiz: QuizSchema, slug: str) -> str:
         head = f"::{_escape(q.id)}::{_escape(q.text)}"
         feedback = f"####{_escape(q.feedback)}"
         if q.type == "true_false":
-            out.append(f"{head}{{{'TRUE' if q.answer else 'FALSE'}{feedback}}}")
-        elif q.type == "single":
-            out.append(head + "{")
-            out += [f"\t{'=' if o.correct else '~'}{_escape(o.text)}" for o in q.options]
-            out.append(f"\t{feedback}")
-            out.append("}")
-        else:
-            if not q.partial:
-                out.append(f"// {ALL_OR_NOTHING}")
-            right = sum(o.correct for o in q.options)
-            wrong = len(q.options) - right
-            out.append(head + "{")
-            for o in q.options:
-                share = 100 / right if o.correct else -100 / wrong
-                out.append(f"\t~%{_weight(share)}%{_escape(o.text)}")
-            out.append(f"\t{feedback}")
-            out.append("}")
+            right, wrong = (q.feedback_true, q.feedback_false) if q.answer else (q.feedback_false, q.feedback_true)
+            fbs = (f"#{_escape(wrong or '')}#{_escape(right)}" if right else _fb(wrong))
+            out.append(f"{head}{{{'TRUE' if q.answer else 'FALSE'}{fbs}{feedback}}}")
+            out.append("")
+            continue
+        if q.type == "multiple" and not q.weighted:
+            out.append(f"// {PARTIAL if q.partial else ALL_OR_NOTHING}")
+        out.append(head + "{")
+        out += _answer_lines(q)
+        out.append(f"\t{feedback}")
+        out.append("}")
         out.append("")
     return "\n".join(out)

@@ -23,6 +23,7 @@ from ..models.quiz import (
     REVIEW_DEFAULT,
     REVIEW_NEVER,
 )
+from . import grading
 from .attempts import QuizProgress, course_for_quiz, drawn_questions, progress
 
 # -- the result ------------------------------------------------------------------------------
@@ -34,19 +35,45 @@ class ReviewOption:
     text: str
     chosen: bool
     correct: bool
+    feedback: str | None = None
+
+
+@dataclass
+class ReviewPair:
+    """A matching question's prompt, the answer chosen for it and the right one."""
+
+    prompt: str
+    chosen: str | None
+    match: str
+
+    @property
+    def right(self) -> bool:
+        return self.chosen == self.match
 
 
 @dataclass
 class ReviewedQuestion:
     position: int
     question: QuizQuestion
-    options: list[ReviewOption]  # in the order shown
+    options: list[ReviewOption]  # in the order shown (choice types)
     score: float
     correct: bool
+    given: str = ""  # the text typed (short answer, numerical)
+    pairs: list[ReviewPair] = field(default_factory=list)  # matching, in the order shown
+    answer_feedback: list[str] = field(default_factory=list)  # written for the answer given
 
     @property
     def answered(self) -> bool:
+        if grading.kind(self.question) == "text":
+            return bool(self.given.strip())
+        if self.pairs:
+            return any(p.chosen is not None for p in self.pairs)
         return any(o.chosen for o in self.options)
+
+    @property
+    def accepted(self) -> list[str]:
+        """The answers that earn the whole mark (short answer, numerical)."""
+        return [o["text"] for o in self.question.options if o["correct"]]
 
     @property
     def verdict(self) -> str:
@@ -96,20 +123,38 @@ def result(user: User, attempt: QuizAttempt) -> Result:
     reviewed = []
     for position, (question, order) in enumerate(drawn_questions(attempt), start=1):
         response = responses.get(position)
-        chosen = {int(c) for c in response.chosen} if response else set()
-        reviewed.append(
-            ReviewedQuestion(
-                position=position,
-                question=question,
-                options=[
-                    ReviewOption(i, question.options[i]["text"], i in chosen,
-                                 bool(question.options[i]["correct"]))
-                    for i in order
-                ],
-                score=response.score if response else 0.0,
-                correct=bool(response and response.correct),
-            )
+        answer = (
+            grading.restored(question, response.chosen, response.answer)
+            if response else grading.empty(question)
         )
+        item = ReviewedQuestion(
+            position=position,
+            question=question,
+            options=[],
+            score=response.score if response else 0.0,
+            correct=bool(response and response.correct),
+            answer_feedback=grading.answer_feedback(question, answer),
+        )
+        kind = grading.kind(question)
+        if kind == "text":
+            item.given = answer
+        elif kind == grading.MATCHING:
+            choices = grading.matching_choices(question)
+            item.pairs = [
+                ReviewPair(
+                    question.options[i]["text"],
+                    None if i >= len(answer) or answer[i] is None else choices[answer[i]],
+                    question.options[i]["match"],
+                )
+                for i in order
+            ]
+        else:
+            item.options = [
+                ReviewOption(i, question.options[i]["text"], i in answer,
+                             bool(question.options[i]["correct"]), question.options[i].get("feedback"))
+                for i in order
+            ]
+        reviewed.append(item)
     current = progress(user, attempt.quiz)
     show = shows_correct_answers(review_mode(attempt.version), bool(attempt.passed), current.remaining)
     reread = None if attempt.passed else course_for_quiz(attempt.quiz)
