@@ -26,7 +26,9 @@ def init_app(app: Flask) -> None:
         row = signed_in(key)
         if row is None:
             return None
-        user, g.session_id = row
+        user, g.session_id, required, given_at = row
+        # Half signed in: only the second-factor pages open (lms/auth/second_factor/routes.py).
+        g.second_factor_pending = required and given_at is None
         return user
 
     @login_manager.unauthorized_handler

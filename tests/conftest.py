@@ -13,12 +13,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from lms import create_app
+from lms.auth.second_factor import needs_second_factor
 from lms.config import load_settings
 from lms.dates import local_today
 from lms.extensions import db as _db
 from lms.models import Permission
 
-from . import factories
+from . import factories, second_factor_helpers
 from .content import ContentDir
 
 PG_URL = os.environ.get("LMS_TEST_DATABASE_URL", "")
@@ -171,9 +172,13 @@ class Auth:
         self.client = client
 
     def login(self, user):
+        """Open a session as signing in does; when the person needs a second factor, give it
+        through the pages (set up an authenticator app, or enter its current code)."""
         with self.client.session_transaction() as sess:
             sess["_user_id"] = factories.session_key(user)
             sess["_fresh"] = True
+        if needs_second_factor(user, via_provider=False):
+            second_factor_helpers.complete(self.client, user.id)
         return user
 
     def login_as(self, permission: str | Permission, **fields):

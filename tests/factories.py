@@ -6,6 +6,7 @@ import itertools
 from datetime import date
 
 from lms.auth import operations
+from lms.auth.second_factor import mark_session
 from lms.dates import local_today
 from lms.extensions import db
 from lms.models import Permission, User
@@ -39,8 +40,11 @@ def make_user(
 
 
 def session_key(user: User) -> str:
-    """A signed-in session for `user`, as signing in makes one: the key its cookie carries."""
+    """A signed-in session for `user`, as signing in with a password makes one: the key its
+    cookie carries. A person who needs a second factor is half signed in until they give it
+    (conftest.Auth.login does, through the pages)."""
     key = operations.open_session(user, "127.0.0.1", "tests")
+    mark_session(key, user)
     db.session.commit()
     return key
 

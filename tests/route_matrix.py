@@ -16,6 +16,13 @@ ROUTES: dict[str, str] = {
     "auth.forgot_password": "public",
     "auth.reset_password": "public",
     "auth.change_password": "learner",
+    # the second factor (lms/auth/second_factor): the code pages, the person's own page, an
+    # administrator's reset and setting
+    "auth.enter_second_factor": "learner",
+    "auth.enrol_second_factor": "learner",
+    "auth.show_second_factor": "learner",
+    "auth.reset_second_factor": "admin",
+    "auth.edit_second_factor_settings": "admin",
     "auth.sso_start": "public",
     "auth.sso_callback": "public",
     # main

@@ -106,7 +106,7 @@ def open_session(user: User, address: str | None, user_agent: str | None) -> str
 
 # Built once: every request asks it, and building a statement costs more than running it.
 _SESSION_QUERY = (
-    select(User, UserSession.id)
+    select(User, UserSession.id, UserSession.second_factor_required, UserSession.second_factor_at)
     .options(lazyload(User.category_rows))  # read when a page needs them, not to check a session
     .join(UserSession, UserSession.user_id == User.id)
     .where(
@@ -119,8 +119,9 @@ _SESSION_QUERY = (
 
 
 def signed_in(key: str):
-    """The signed-in person and their session's id, for the key a session cookie carries, or
-    None: only while the session is open, the person active and their password unchanged."""
+    """The signed-in person, their session's id and its second-factor state (required, given
+    at), for the key a session cookie carries, or None: only while the session is open, the
+    person active and their password unchanged."""
     return db.session.execute(_SESSION_QUERY, {"key_hash": key_digest(key)}).first()
 
 

@@ -11,7 +11,7 @@ from ..extensions import client_address
 from ..formatting import plural
 from ..models import CATEGORIES, Permission, TokenPurpose
 from ..permissions import public, requires
-from . import bp, break_glass, oidc, operations, throttle
+from . import bp, break_glass, oidc, operations, second_factor, throttle
 from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm, SetupForm
 
 
@@ -38,10 +38,16 @@ def landing_page() -> str:
     return url_for("main.home")
 
 
-def _start_session(user, *, via_provider: bool = False) -> None:
+def _start_session(user, *, via_provider: bool = False, second_factor_done: bool = False) -> None:
     """Sign in with a fresh session, recorded on the server, so no identifier survives from
-    before and signing out can end it."""
+    before and signing out can end it.
+
+    Unless `via_provider` (the OpenID Connect provider vouched for the person, with its own
+    second factor), a person who needs a second factor is half signed in until they give a
+    code (lms/auth/second_factor); `second_factor_done` carries it over from the session
+    this one replaces."""
     key = operations.open_session(user, request.remote_addr, request.user_agent.string)
+    second_factor.mark_session(key, user, via_provider=via_provider, done=second_factor_done)
     session.clear()
     login_user(user)
     session["_user_id"] = key  # the cookie names the session, not the person
@@ -186,7 +192,7 @@ def change_password():
         else:
             user = current_user._get_current_object()
             operations.change_password(user, form.password.data)
-            _start_session(user)
+            _start_session(user, second_factor_done=True)  # only a full session reaches this page
             flash("Your password has been changed. Other sessions have been signed out.", "success")
             return redirect(landing_page())
     return render_template("auth/change_password.html", form=form)

@@ -34,6 +34,7 @@ from .people import (
 )
 from .quiz import QuizAttempt, QuizResponse, QuizReview
 from .records import ReminderLog
+from .second_factor import RecoveryCode, SecondFactor
 from .sso import SsoIdentity
 from .standing import Standing
 from .system import AuditEvent, OrgSetting, OutboxMessage
@@ -70,7 +71,9 @@ __all__ = [
     "QuizResponse",
     "QuizReview",
     "QuizVersion",
+    "RecoveryCode",
     "ReminderLog",
+    "SecondFactor",
     "SsoIdentity",
     "Token",
     "TokenPurpose",

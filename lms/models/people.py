@@ -7,7 +7,7 @@ import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import FetchedValue, ForeignKey, String, UniqueConstraint
+from sqlalchemy import FetchedValue, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -155,6 +155,11 @@ class UserSession(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     address: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(200))
+    # Whether this sign-in needs a second factor (a password sign-in of someone who must use
+    # one: lms/auth/second_factor), and when it was given. Until then the session opens only
+    # the second-factor pages and signing out.
+    second_factor_required: Mapped[bool] = mapped_column(default=False, server_default=false())
+    second_factor_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 

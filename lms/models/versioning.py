@@ -34,6 +34,7 @@ NOT_SHOWN: dict[str, str] = {
     "reminder_log": "when reminders were sent: shown to leads, not to the person",
     "standing": "worked out from the person's other rows, whose changes move the version already",
     "user_session": "sign-ins: checked on every request, never shown on the person's pages",
+    "second_factor": "the authenticator app's secret: shown only while enrolling, never on the person's pages",
     "sso_identity": "the provider account a person signs in with: never shown on their pages",
 }
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
 
 from .. import csvexport, transaction
+from ..auth.second_factor import operations as second_factor
 from ..dates import local_today, month_start, next_month_start
 from ..extensions import db
 from ..formatting import plural
@@ -160,6 +161,7 @@ def show_person(user_id: int):
         can_show_link=operations.may_see_invitation_link(current_user, person),
         reports=managers.reports_of(person),
         reminders=reminders_log.for_person(person),
+        second_factor=second_factor.factor_of(person),
         form=ActionForm(),
     )
 
