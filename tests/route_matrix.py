@@ -69,9 +69,11 @@ ROUTES: dict[str, str] = {
     "quizzes.start_quiz": "learner",
     "quizzes.take_attempt": "learner",
     "quizzes.submit_attempt": "learner",
+    "quizzes.save_answers": "learner",
     "quizzes.show_result": "learner",
     "quizzes.list_results": "lead",
     "quizzes.show_results": "lead",
+    "quizzes.show_question_figures": "lead",
     "quizzes.export_attempts": "lead",
     "quizzes.export_responses": "lead",
     # records

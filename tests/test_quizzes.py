@@ -621,7 +621,8 @@ def test_quiz_pages_use_few_queries(app, client, auth, synced):
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     # A pass also works out the person's standing again in the same transaction: 6 more.
-    assert counts["quiz"] <= 4 and counts["take"] <= 4 and counts["submit"] <= 14, counts
+    # An attempt in progress adds one to each for its saved answers (lms/quizzes/drafts.py).
+    assert counts["quiz"] <= 5 and counts["take"] <= 5 and counts["submit"] <= 15, counts
 
 
 def test_many_users_do_not_share_attempts(client, auth, synced):

@@ -12,6 +12,7 @@ from .content import (
     QuizQuestion,
     QuizVersion,
 )
+from .drafts import QuizDraftAnswer
 from .evidence import (
     Attestation,
     Declaration,
@@ -67,6 +68,7 @@ __all__ = [
     "PolicyAcknowledgement",
     "Quiz",
     "QuizAttempt",
+    "QuizDraftAnswer",
     "QuizQuestion",
     "QuizResponse",
     "QuizReview",

@@ -21,6 +21,7 @@ PERSON_TABLES: tuple[str, ...] = (
     "lesson_read",
     "completion",
     "quiz_attempt",
+    "quiz_draft_answer",
     "evidence",
     "attestation",
     "policy_acknowledgement",

@@ -26,7 +26,7 @@ from ..models import Permission, Quiz
 from ..pagination import MAX_PER_PAGE, requested_page
 from ..permissions import requires
 from ..revalidation import revalidated
-from . import attempts, bp, exports, reports, review
+from . import attempts, bp, drafts, exports, reports, review, statistics
 from .forms import AnswerForm, StartForm
 
 
@@ -39,11 +39,13 @@ def _refused(error: attempts.SubmissionRefused, slug: str):
 @revalidated
 def show_quiz(slug: str):
     quiz = attempts.active_quiz(slug)
+    progress = attempts.progress(current_user, quiz)
     return render_template(
         "quizzes/show_quiz.html",
         quiz=quiz,
         version=quiz.current_version,
-        progress=attempts.progress(current_user, quiz),
+        progress=progress,
+        saved=drafts.summary(progress.in_progress),
         form=StartForm(),
     )
 
@@ -67,12 +69,13 @@ def take_attempt(slug: str, attempt_id: int):
     attempt = attempts.own_attempt(current_user, slug, attempt_id)
     if attempt.submitted:
         return redirect(url_for(".show_result", slug=slug, attempt_id=attempt.id))
+    drawn = attempts.drawn_questions(attempt)
     return render_template(
         "quizzes/take_attempt.html",
         attempt=attempt,
-        questions=attempts.drawn_questions(attempt),
+        questions=drawn,
         form=AnswerForm(),
-        answers={},
+        answers=drafts.saved_answers(attempt, [q for q, _ in drawn]),
         unanswered=[],
     )
 
@@ -91,22 +94,51 @@ def submit_attempt(slug: str, attempt_id: int):
         questions = [q for q, _ in drawn]
         answers = attempts.parse_answers(request.form, questions)
         missing = attempts.unanswered(answers, questions)
-        if missing and form.confirm_unanswered.data != "yes":
+        problems = attempts.unmarkable(answers, questions)  # asked to correct: nothing saved
+        if problems or (missing and form.confirm_unanswered.data != "yes"):
             return render_template(
                 "quizzes/take_attempt.html",
                 attempt=attempt,
                 questions=drawn,
                 form=form,
                 answers=answers,
-                unanswered=missing,
-            )
+                unanswered=[] if problems else missing,
+                problems=problems,
+            ), 400 if problems else 200
         attempts.submit(attempt, questions, answers)
+        drafts.discard(attempt)
     except attempts.AlreadySubmitted as error:
         flash(error.message, "info")
         return redirect(result_url, 303)
     except attempts.SubmissionRefused as error:
         return _refused(error, slug)
     return redirect(result_url, 303)
+
+
+@bp.route("/quizzes/<slug>/attempts/<int:attempt_id>/answers", methods=["POST"])
+@requires(Permission.LEARNER)
+def save_answers(slug: str, attempt_id: int):
+    """The "Save answers" button, and the page's script saving on each change (which asks
+    for JSON and stays on the page)."""
+    attempt = attempts.own_attempt(current_user, slug, attempt_id)
+    wants_json = request.accept_mimetypes.best == "application/json"
+    if not AnswerForm().validate_on_submit():
+        abort(400)
+    questions = [q for q, _ in attempts.drawn_questions(attempt)]
+    try:
+        answered = drafts.save(attempt, questions, request.form)
+    except attempts.SubmissionRefused as error:
+        if wants_json:
+            return {"message": error.message}, error.status
+        if isinstance(error, attempts.AlreadySubmitted):
+            flash(error.message, "info")
+            return redirect(url_for(".show_result", slug=slug, attempt_id=attempt.id), 303)
+        return _refused(error, slug)
+    message = drafts.saved_message(answered, len(questions))
+    if wants_json:
+        return {"message": message, "answered": answered}
+    flash(message, "success")
+    return redirect(url_for(".take_attempt", slug=slug, attempt_id=attempt.id), 303)
 
 
 @bp.route("/quizzes/<slug>/attempts/<int:attempt_id>/result")
@@ -168,6 +200,20 @@ def show_results(slug: str):
         version=quiz.current_version,
         page=page,
         stats=reports.question_stats(quiz),
+    )
+
+
+@bp.route("/quiz-results/<slug>/questions")
+@requires(Permission.LEAD)
+def show_question_figures(slug: str):
+    quiz = _quiz_or_404(slug)
+    if quiz.current_version is None:
+        abort(404)
+    return render_template(
+        "quizzes/show_question_figures.html",
+        quiz=quiz,
+        version=quiz.current_version,
+        figures=statistics.quiz_figures(quiz),
     )
 
 
