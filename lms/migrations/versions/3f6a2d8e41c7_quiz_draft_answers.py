@@ -2,7 +2,7 @@
 data version like their other rows (lms/models/versioning.py)
 
 Revision ID: 3f6a2d8e41c7
-Revises: 6d2b9e4f1a38
+Revises: 6d2b9e4f1a38, 2e7d5c1b9a40
 Create Date: 2026-12-03 11:00:00.000000
 
 """
@@ -12,7 +12,9 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3f6a2d8e41c7'
-down_revision = '6d2b9e4f1a38'
+# Also the merge point of the two branches that met here (the second factor's and the
+# question types'), so the history has one head again.
+down_revision = ('6d2b9e4f1a38', '2e7d5c1b9a40')
 branch_labels = None
 depends_on = None
 
