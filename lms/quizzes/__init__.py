@@ -11,4 +11,4 @@ def _question_helpers() -> dict:
     return {"matching_choices": matching_choices, "choice_order": choice_order}
 
 
-from . import actions, personal_data, routes  # noqa: E402,F401
+from . import actions, commands, personal_data, routes  # noqa: E402,F401
