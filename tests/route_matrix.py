@@ -51,6 +51,7 @@ ROUTES: dict[str, str] = {
     "people.list_audit": "lead",
     "people.export_audit": "lead",
     # oversight
+    "oversight.show_overview": "director",
     "oversight.show_dashboard": "director",
     "oversight.list_overdue": "director",
     "oversight.show_person": "director",

@@ -79,15 +79,18 @@ def test_a_lead_sees_each_figure_and_each_opens_its_list(client, auth, organisat
 
 def test_a_quiet_week_says_so(client, auth, app, today):
     sync_content()
-    auth.login_as("admin")
+    auth.login_as("admin", categories=())
     html = client.get("/overview").get_data(as_text=True)
     assert figure(html, "Evidence to check") == "0" and "Nothing is waiting for a decision" in html
     assert "Nothing is overdue" in html and "Everyone has signed in at least once" in html
+    assert "Your own training" not in html  # an administrator in no category has none
 
 
 def test_a_director_sees_the_figures_but_only_links_to_what_they_may_open(client, auth, organisation):
     auth.login_as("director", categories=("director",))
     html = client.get("/overview").get_data(as_text=True)
+    # Their own training is one click away: a Director trains too.
+    assert re.search(r"Your own training: \d+ requirements to do\. <a href=\"/\">Go to My training</a>", html)
     assert figure(html, "Evidence to check") == "1"
     assert "See what is overdue" in html and "See who needs to renew" in html
     assert "See the evidence to check" not in html and "See who has never signed in" not in html

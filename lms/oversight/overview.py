@@ -38,19 +38,24 @@ class Overview:
     expiring: Figure  # complete but lapsing within the plan's warning days
     never_signed_in: int  # active people who have never signed in
     new_starters: int  # active people starting in the organisation's current month
+    own_to_do: int  # the viewer's own requirements not yet met (a Director's too)
+    own_late: int  # of which overdue or expired
 
 
-def overview(plan: Plan, today: date) -> Overview:
+def overview(plan: Plan, today: date, viewer: User) -> Overview:
     rows = _Counted(plan, today, include_inactive=False)
     person = rows.table.c.user_id
     missed = rows.status.in_([Status.OVERDUE.value, Status.EXPIRED.value])
     expiring = rows.status == Status.EXPIRING.value
+    mine = person == viewer.id
     standing = db.session.execute(
         select(
             func.count().filter(missed),
             func.count(distinct(person)).filter(missed),
             func.count().filter(expiring),
             func.count(distinct(person)).filter(expiring),
+            func.count().filter(mine, rows.status.not_in([Status.COMPLETE.value, Status.EXPIRING.value])),
+            func.count().filter(mine, missed),
         )
         .select_from(rows.joined)
         .where(rows.active)
@@ -75,4 +80,6 @@ def overview(plan: Plan, today: date) -> Overview:
         expiring=Figure(standing[2], standing[3]),
         never_signed_in=people[0],
         new_starters=people[1],
+        own_to_do=standing[4],
+        own_late=standing[5],
     )

@@ -41,7 +41,7 @@ def _as_of():
 @requires(Permission.DIRECTOR)
 def show_overview():
     """Where a Lead, an administrator or a Director lands after signing in."""
-    return render_template("oversight/show_overview.html", view=overview.overview(current_plan(), local_today()))
+    return render_template("oversight/show_overview.html", view=overview.overview(current_plan(), local_today(), current_user))
 
 
 @bp.route("/dashboard")
