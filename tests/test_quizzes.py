@@ -538,15 +538,15 @@ def test_results_per_person_and_per_question(client, auth, taken):
     auth.login_as("lead")
     page = text(client.get("/quiz-results"))
     assert "Alpha check" in page and 'href="/quiz-results/alpha"' in page
-    assert re.search(r"Alpha check</a></th> <td>3</td><td>2</td><td>1</td>", page)
+    assert re.search(r"Alpha check</a></th> <td[^>]*>3</td><td[^>]*>2</td><td[^>]*>1</td>", page)
     page = text(client.get("/quiz-results/alpha"))
     ana = page.index("Ana Able")
     ben = page.index("Ben Baker")
     assert ana < ben and "Cy Cole" not in page
-    assert re.search(r"Ana Able.*?100%</td> <td>2</td> <td>\d+ \w+ \d{4}</td>", page)
-    assert re.search(r"Ben Baker.*?25%</td> <td>1</td> <td>Not passed</td>", page)
+    assert re.search(r"Ana Able.*?100%</td> <td[^>]*>2</td> <td[^>]*>\d+ \w+ \d{4}</td>", page)
+    assert re.search(r"Ben Baker.*?25%</td> <td[^>]*>1</td> <td[^>]*>Not passed</td>", page)
     # capital: right 2 of 3; the others 1 of 3, shown first
-    assert re.search(r"capital</span></th> <td>3</td> <td>67%", page)
+    assert re.search(r"capital</span></th> <td[^>]*>3</td> <td[^>]*>67%", page)
     assert page.index("(primes|sky|water)" if False else "primes") < page.index("capital</span>")
 
 

@@ -50,13 +50,16 @@ def show_lesson(slug: str, lesson_slug: str):
     progress = operations.course_progress(current_user, course)
     lessons = progress.version.lessons
     form = MarkReadForm(content_hash=lesson.content_hash)
+    following = lessons[lesson.position] if lesson.position < len(lessons) else None
     return render_template(
         "courses/show_lesson.html",
         progress=progress,
         version=progress.version,
         lesson=lesson,
         previous=lessons[lesson.position - 2] if lesson.position > 1 else None,
-        following=lessons[lesson.position] if lesson.position < len(lessons) else None,
+        following=following,
+        # The last lesson leads on to the course's quiz.
+        quiz=operations.course_quiz(progress.version) if following is None else None,
         form=form,
     )
 

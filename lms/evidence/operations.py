@@ -200,6 +200,16 @@ def my_evidence(user: User) -> list[Evidence]:
     )
 
 
+def latest_rejections(user: User) -> dict[str, Evidence]:
+    """Each certificate type whose latest upload (withdrawn ones aside) was not accepted, with
+    that upload: My training says why, beside the item, until a new upload replaces it."""
+    latest: dict[str, Evidence] = {}
+    for evidence in my_evidence(user):
+        if evidence.status != EvidenceStatus.WITHDRAWN:
+            latest.setdefault(evidence.certificate_ref, evidence)
+    return {ref: e for ref, e in latest.items() if e.status == EvidenceStatus.REJECTED}
+
+
 def may_open(user: User, evidence: Evidence) -> bool:
     """The file is for its owner, leads and administrators only."""
     return evidence.user_id == user.id or user.can(Permission.LEAD)

@@ -10,6 +10,7 @@ from .. import org
 from ..calendar import operations as calendar_operations
 from ..calendar.routes import CalendarLinkForm
 from ..dates import local_today
+from ..evidence import operations as evidence_operations
 from ..extensions import db
 from ..models import Permission
 from ..permissions import public, requires
@@ -37,6 +38,7 @@ def home():
     items = sorted(record.items, key=lambda i: (URGENCY[i.status], i.result.date_that_matters or today, i.title))
     done = sum(1 for i in items if i.status.is_done)
     renewals = [i.result.valid_until for i in items if i.result.valid_until]
+    to_upload = any(i.kind == "certificate" and not i.status.is_done for i in items)
     return render_template(
         "main/home.html",
         person=current_user,
@@ -53,6 +55,7 @@ def home():
         date_phrase=date_phrase,
         calendar_feed=calendar_operations.feed_of(current_user),
         calendar_form=CalendarLinkForm(),
+        rejections=evidence_operations.latest_rejections(current_user) if to_upload else {},
     )
 
 

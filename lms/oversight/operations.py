@@ -49,6 +49,11 @@ class Filters:
     def wanted_status(self) -> Status | None:
         return Status(self.status) if self.status in Status.__members__.values() else None
 
+    @property
+    def narrows(self) -> bool:
+        """Whether these filters choose some people (leavers aside): the summary counts only them."""
+        return bool(self.category or self.q.strip() or self.requirement_key or self.wanted_status)
+
 
 @dataclass
 class PersonRow:
@@ -101,7 +106,8 @@ def columns(plan: Plan) -> list[tuple[Key, str]]:
 
 def overview(plan: Plan, today: date, filters: Filters, by_category: bool = False) -> Overview:
     """Counts by status per requirement (and so overall) in one grouped query; per category
-    in a second, when asked (the inspection report shows them, the dashboard does not)."""
+    in a second, when asked (the inspection report shows them, the dashboard does not). Only
+    the people the filters choose are counted, as the grid lists them."""
     rows = _Counted(plan, today, filters.include_inactive)
     result = Overview(today=today, columns=columns(plan))
     result.by_requirement = {key: Counter() for key, _ in result.columns}
@@ -111,6 +117,9 @@ def overview(plan: Plan, today: date, filters: Filters, by_category: bool = Fals
         .where(rows.active)
         .group_by(rows.table.c.kind, rows.table.c.ref, rows.status)
     )
+    if filters.narrows:
+        chosen = people_query(plan, today, filters).order_by(None).subquery()
+        per_requirement = per_requirement.where(rows.table.c.user_id.in_(select(chosen.c.id)))
     for kind, ref, status, count in db.session.execute(per_requirement):
         result.totals[Status(status)] += count
         if (kind, ref) in result.by_requirement:  # not a requirement the plan in force names

@@ -9,11 +9,21 @@ document.addEventListener("DOMContentLoaded", function () {
 document.addEventListener("DOMContentLoaded", function () {
   var form = document.querySelector("form[data-quiz]");
   if (!form) { return; }
+  // Answered: an option chosen, a typed answer, or a matching answer selected.
+  function answered(item) {
+    if (item.querySelector("input:checked")) { return true; }
+    var filled = Array.prototype.some.call(item.querySelectorAll("input[type=text]"), function (input) {
+      return input.value.trim() !== "";
+    });
+    return filled || Array.prototype.some.call(item.querySelectorAll("select"), function (select) {
+      return select.value !== "";
+    });
+  }
   form.addEventListener("submit", function (event) {
     if (form.querySelector("input[name=confirm_unanswered]")) { return; }
     var missing = [];
     form.querySelectorAll(".quiz-question").forEach(function (item, index) {
-      if (!item.querySelector("input:checked")) { missing.push([item, index + 1]); }
+      if (!answered(item)) { missing.push([item, index + 1]); }
     });
     if (!missing.length) { return; }
     event.preventDefault();
@@ -43,5 +53,37 @@ document.addEventListener("DOMContentLoaded", function () {
     confirm.value = "yes";
     form.prepend(summary, confirm);
     summary.focus();
+  });
+});
+
+// "Select everyone on this page" above a table of people to act on: a checkbox without
+// script would do nothing, so the script adds it. The server still says "Select at least
+// one person" when a form arrives with nobody selected.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("table[data-select-all]").forEach(function (table, index) {
+    var boxes = Array.prototype.slice.call(table.querySelectorAll("tbody input[type=checkbox][name=user_id]"));
+    if (!boxes.length) { return; }
+    var wrap = document.createElement("div");
+    wrap.className = "checkbox select-all";
+    var all = document.createElement("input");
+    all.type = "checkbox";
+    all.id = "select-all-" + index;
+    var label = document.createElement("label");
+    label.htmlFor = all.id;
+    label.textContent = table.getAttribute("data-select-all");
+    wrap.append(all, label);
+    var anchor = table.closest(".table-wrap") || table;
+    anchor.parentNode.insertBefore(wrap, anchor);
+    function sync() {
+      var ticked = boxes.filter(function (box) { return box.checked; }).length;
+      all.checked = ticked === boxes.length;
+      all.indeterminate = ticked > 0 && ticked < boxes.length;
+    }
+    all.addEventListener("change", function () {
+      boxes.forEach(function (box) { box.checked = all.checked; });
+      sync();
+    });
+    boxes.forEach(function (box) { box.addEventListener("change", sync); });
+    sync();
   });
 });

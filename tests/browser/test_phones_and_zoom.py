@@ -1,0 +1,143 @@
+"""Phones and zoom (WCAG 1.4.10, 1.4.3): the key pages at 1280 and 375 px read without sideways
+scrolling, axe-core clean, with each stacked table cell labelled by its column heading; a
+focused error summary keeps its contrast; "Select everyone on this page" works."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from lms import org
+from lms.dates import local_today
+from lms.extensions import db
+from lms.models import Completion, Evidence, Permission
+
+from ..factories import make_user, session_key, sync_content
+from .test_accessibility import PASSWORD, serious_violations
+
+LONG_EMAIL = "designated.safeguarding.lead.and.prevent.coordinator@ellesmere-psychotherapy-training.example.org"
+
+
+def sign_in(page, server, user) -> None:
+    """A signed-in session as the sign-in pages make one (tests/factories.py), put in the
+    browser's cookie jar: what these tests check is the pages, not the way in."""
+    app = server.app
+    cookie = app.session_interface.get_signing_serializer(app).dumps({"_user_id": session_key(user), "_fresh": True})
+    page.context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": server.url}])
+
+
+def fits(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+# What sticks out, to say so when a page does not fit.
+WIDEST = """() => Array.from(document.querySelectorAll('main *'))
+  .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
+  .slice(-3).map(el => el.tagName + '.' + el.className + ' ' + Math.round(el.getBoundingClientRect().right)
+    + ' in ' + el.parentElement.tagName + ' ' + el.textContent.slice(0, 40))"""
+
+
+def before(page, selector: str) -> str:
+    return page.evaluate(f"getComputedStyle(document.querySelector({selector!r}), '::before').content")
+
+
+@pytest.fixture
+def organisation(live_server):
+    sync_content()
+    today = local_today()
+    lead = make_user(name="Lena Lead", email="lead@example.org", categories=("director",),
+                     permission=Permission.LEAD, password=PASSWORD)
+    learner = make_user(name="Lee Learner", email="learner@example.org", categories=("staff",),
+                        start_date=today - timedelta(days=1500), password=PASSWORD)
+    for n in range(4):
+        make_user(name=f"Person {n}", email=f"person{n}@example.org", categories=("contractor", "staff"),
+                  start_date=today - timedelta(days=30 * n))
+    db.session.add(Completion(user_id=learner.id, kind="course", ref="prevent-awareness",
+                              completed_on=today - timedelta(days=3), source="lms"))
+    data = b"%PDF-1.4 certificate"
+    evidence = Evidence(user_id=learner.id, certificate_ref="home-office-prevent-awareness", filename="certificate.pdf",
+                        mime="application/pdf", size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data,
+                        certificate_date=today - timedelta(days=1))
+    db.session.add(evidence)
+    org.update_contacts({"lead_name": "Lena Lead", "lead_phone": "01632 960 001", "lead_email": LONG_EMAIL}, lead)
+    db.session.commit()
+    return {"lead": lead, "learner": learner, "evidence": evidence}
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_key_pages_fit_the_window_and_pass_axe(live_server, organisation, page, width):
+    base = live_server.url
+    page.set_viewport_size({"width": width, "height": 900})
+    failures: list[str] = []
+
+    def check(path: str) -> None:
+        page.goto(base + path)
+        problems = serious_violations(page)
+        if problems:
+            failures.append(f"{path} at {width}px: {problems}")
+        if not fits(page):
+            failures.append(f"{path} at {width}px scrolls sideways: {page.evaluate(WIDEST)}")
+        page.set_viewport_size({"width": 320, "height": 800})  # and at 400% zoom of 1280 px
+        if not fits(page):
+            failures.append(f"{path} at 320px scrolls sideways: {page.evaluate(WIDEST)}")
+        page.set_viewport_size({"width": width, "height": 900})
+
+    check("/raise-a-concern")
+    sign_in(page, live_server, organisation["learner"])
+    check("/")
+    page.context.clear_cookies()
+    sign_in(page, live_server, organisation["lead"])
+    for path in ("/dashboard", "/dashboard/overdue", f"/evidence/{organisation['evidence'].id}/review",
+                 "/admin/people", "/raise-a-concern"):
+        check(path)
+    assert failures == []
+
+
+def test_stacked_tables_label_each_cell_with_its_heading(live_server, organisation, page):
+    base = live_server.url
+    page.set_viewport_size({"width": 375, "height": 900})
+    sign_in(page, live_server, organisation["lead"])
+    page.goto(f"{base}/dashboard/overdue")
+    assert before(page, "tbody td[data-label='Days overdue']") == '"Days overdue: "'
+    expect(page.locator("tbody td[data-label='Days overdue']").first).to_contain_text("days")
+    page.goto(f"{base}/dashboard")
+    matrix = page.locator("table.matrix tbody td[data-label]").first
+    heading = matrix.get_attribute("data-label")
+    assert heading and before(page, "table.matrix tbody td[data-label]") == f'"{heading}: "'
+    # The same page at desktop width draws the headings as a header row, without the labels.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert before(page, "table.matrix tbody td[data-label]") == "none"
+    expect(page.locator("table.matrix thead th").nth(2)).to_be_visible()
+
+
+def test_a_focused_error_summary_keeps_its_contrast(live_server, organisation, page):
+    base = live_server.url
+    sign_in(page, live_server, organisation["lead"])
+    page.goto(f"{base}/admin/people/invite")
+    page.get_by_role("button", name="Send invitation").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    assert summary.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(255, 255, 255)"
+    assert [p for p in serious_violations(page) if p.startswith("color-contrast")] == []
+
+
+def test_select_everyone_on_the_page_then_nobody(live_server, organisation, page):
+    base = live_server.url
+    sign_in(page, live_server, organisation["lead"])
+    page.goto(f"{base}/admin/people")
+    select_all = page.get_by_label("Select everyone on this page")
+    boxes = page.locator("tbody input[name=user_id]")
+    select_all.check()
+    assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    boxes.first.uncheck()
+    assert select_all.evaluate("el => el.indeterminate")
+    select_all.check()
+    select_all.uncheck()
+    assert not any(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    page.get_by_label("With the people selected").select_option(index=1)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("alert")).to_contain_text("Select at least one person.")
+    assert serious_violations(page) == []
