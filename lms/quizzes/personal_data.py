@@ -24,7 +24,7 @@ def _attempts(person: User) -> list[dict[str, Any]]:
         {
             **_row(a, ("number", "state", "started_at", "submitted_at", "score", "passed")),
             "quiz": a.quiz.slug,
-            "responses": [_row(r, ("position", "question_id", "chosen", "score", "correct")) for r in a.responses],
+            "responses": [_row(r, ("position", "question_id", "chosen", "answer", "score", "correct")) for r in a.responses],
         }
         for a in rows
     ]
