@@ -85,6 +85,7 @@ def test_console_script_knows_every_command(tmp_path):
     result = subprocess.run([str(lms), "--help"], capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     for command in ("init", "sync-content", "check-plan", "report", "import-records", "send-reminders",
-                    "import-roster", "purge-leavers", "backup", "import-gift", "export-gift", "verify-attestations",
+                    "import-roster", "purge-leavers", "backup", "import-gift", "export-gift", "import-moodle-xml",
+                    "export-moodle-xml", "verify-attestations",
                     "deliver-mail"):
         assert f"  {command} " in result.stdout, command
