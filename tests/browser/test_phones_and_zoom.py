@@ -11,21 +11,27 @@ import pytest
 from playwright.sync_api import expect
 
 from lms import org
+from lms.auth import operations as auth
+from lms.auth.second_factor import mark_session
 from lms.dates import local_today
 from lms.extensions import db
 from lms.models import Completion, Evidence, Permission
 
-from ..factories import make_user, session_key, sync_content
+from ..factories import make_user, sync_content
 from .test_accessibility import PASSWORD, serious_violations
 
 LONG_EMAIL = "designated.safeguarding.lead.and.prevent.coordinator@ellesmere-psychotherapy-training.example.org"
 
 
 def sign_in(page, server, user) -> None:
-    """A signed-in session as the sign-in pages make one (tests/factories.py), put in the
-    browser's cookie jar: what these tests check is the pages, not the way in."""
+    """A session signed in in full (for a lead, its second factor given, as when a password
+    change replaces a session that had it), put in the browser's cookie jar: what these tests
+    check is the pages, not the way in (the sign-in journeys are tested elsewhere)."""
+    key = auth.open_session(user, "127.0.0.1", "tests")
+    mark_session(key, user, done=True)
+    db.session.commit()
     app = server.app
-    cookie = app.session_interface.get_signing_serializer(app).dumps({"_user_id": session_key(user), "_fresh": True})
+    cookie = app.session_interface.get_signing_serializer(app).dumps({"_user_id": key, "_fresh": True})
     page.context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": server.url}])
 
 
@@ -48,19 +54,47 @@ def before(page, selector: str) -> str:
 def organisation(live_server):
     sync_content()
     today = local_today()
-    lead = make_user(name="Lena Lead", email="lead@example.org", categories=("director",),
-                     permission=Permission.LEAD, password=PASSWORD)
-    learner = make_user(name="Lee Learner", email="learner@example.org", categories=("staff",),
-                        start_date=today - timedelta(days=1500), password=PASSWORD)
+    lead = make_user(
+        name="Lena Lead",
+        email="lead@example.org",
+        categories=("director",),
+        permission=Permission.LEAD,
+        password=PASSWORD,
+    )
+    learner = make_user(
+        name="Lee Learner",
+        email="learner@example.org",
+        categories=("staff",),
+        start_date=today - timedelta(days=1500),
+        password=PASSWORD,
+    )
     for n in range(4):
-        make_user(name=f"Person {n}", email=f"person{n}@example.org", categories=("contractor", "staff"),
-                  start_date=today - timedelta(days=30 * n))
-    db.session.add(Completion(user_id=learner.id, kind="course", ref="prevent-awareness",
-                              completed_on=today - timedelta(days=3), source="lms"))
+        make_user(
+            name=f"Person {n}",
+            email=f"person{n}@example.org",
+            categories=("contractor", "staff"),
+            start_date=today - timedelta(days=30 * n),
+        )
+    db.session.add(
+        Completion(
+            user_id=learner.id,
+            kind="course",
+            ref="prevent-awareness",
+            completed_on=today - timedelta(days=3),
+            source="lms",
+        )
+    )
     data = b"%PDF-1.4 certificate"
-    evidence = Evidence(user_id=learner.id, certificate_ref="home-office-prevent-awareness", filename="certificate.pdf",
-                        mime="application/pdf", size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data,
-                        certificate_date=today - timedelta(days=1))
+    evidence = Evidence(
+        user_id=learner.id,
+        certificate_ref="home-office-prevent-awareness",
+        filename="certificate.pdf",
+        mime="application/pdf",
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+        certificate_date=today - timedelta(days=1),
+    )
     db.session.add(evidence)
     org.update_contacts({"lead_name": "Lena Lead", "lead_phone": "01632 960 001", "lead_email": LONG_EMAIL}, lead)
     db.session.commit()
@@ -90,8 +124,13 @@ def test_key_pages_fit_the_window_and_pass_axe(live_server, organisation, page, 
     check("/")
     page.context.clear_cookies()
     sign_in(page, live_server, organisation["lead"])
-    for path in ("/dashboard", "/dashboard/overdue", f"/evidence/{organisation['evidence'].id}/review",
-                 "/admin/people", "/raise-a-concern"):
+    for path in (
+        "/dashboard",
+        "/dashboard/overdue",
+        f"/evidence/{organisation['evidence'].id}/review",
+        "/admin/people",
+        "/raise-a-concern",
+    ):
         check(path)
     assert failures == []
 
