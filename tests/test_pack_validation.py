@@ -277,7 +277,11 @@ def test_the_examples_in_the_authors_reference_are_valid(ctx, content):
 
     docs = (Path(__file__).parent.parent / "docs" / "content-packs.md").read_text()
     blocks = re.findall(r"```toml\n(.*?)```", docs, re.S)
-    course, policy, quiz = (b for b in blocks if "[project." not in b)
+    course, policy, quiz, options, types = (b for b in blocks if "[project." not in b)
     content.course("prevent-awareness", toml=course + policy)
     content.quiz("prevent-awareness", text=quiz)
+    head = 'title = "More"\npass_mark = 80\n'
+    content.quiz("option-feedback", text=head + '[[questions]]\nid = "q"\ntype = "single"\ntext = "T"\n'
+                 'feedback = "F"\n' + options)
+    content.quiz("more-types", text=head + types)
     assert errors() == []

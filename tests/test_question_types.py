@@ -395,3 +395,17 @@ def test_parse_gift_keeps_weights_and_feedback_for_each_answer():
         {"text": "c", "weight": -50.0, "feedback": "C costs"}, {"text": "d", "weight": -50.0},
     ]
     assert "partial" not in q
+
+
+def test_saved_answers_of_every_type_come_back(client, auth, synced):
+    """Answers saved part-way (the drafts) keep typed text and matches as given."""
+    auth.login_as("learner")
+    attempt_id = start(client)
+    form = form_for(attempt_id, dict(RIGHT, **{"act-year": "twenty fifteen"}))
+    response = client.post(f"/quizzes/kinds/attempts/{attempt_id}/answers", data=form)
+    assert response.status_code == 303
+    page = client.get(f"/quizzes/kinds/attempts/{attempt_id}").get_data(as_text=True)
+    assert 'value="jtac"' in page and 'value="twenty fifteen"' in page
+    selected = re.findall(r'<option value="(\d)" selected>', page)
+    assert len(selected) == 3
+    assert db.session.scalars(select(QuizResponse)).all() == []
