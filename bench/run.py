@@ -173,6 +173,9 @@ def main() -> None:
     from bench.auth import measure_forgot_password
 
     measure_forgot_password(app, figure)
+    from bench.question_stats import measure_question_stats
+
+    measure_question_stats(app, figure)
     figure("queries_dashboard_1000", counts.get(1000, "not measured (--reuse on PostgreSQL)"))
     figure(f"queries_dashboard_{args.people}", counts[args.people])
 
