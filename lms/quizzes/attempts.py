@@ -247,8 +247,12 @@ def parse_answers(
     question does not have, or more than one option for a single-answer question.
     """
     questions = list(questions)
+    by_field = {field_name(q): q for q in questions}
     for key in form.keys():
-        if key.startswith("q-") and not any(grading.owns_field(q, key) for q in questions):
+        if not key.startswith("q-"):
+            continue
+        owner = by_field.get(key.split("--", 1)[0])  # a matching prompt's is q-<id>--<n>
+        if owner is None or not grading.owns_field(owner, key):
             raise Tampered(
                 "Your answers name a question that is not part of this attempt, so nothing "
                 "was recorded. Go back to the quiz and submit it from the page."
