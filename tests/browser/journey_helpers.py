@@ -13,12 +13,15 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.models import OutboxMessage, Quiz
 
+from .second_factor_steps import give_second_factor
+
 
 def sign_in(page: Page, base: str, email: str, password: str) -> None:
     page.goto(f"{base}/login")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    give_second_factor(page, email)  # leads and administrators: the code from their app
     expect(page.get_by_role("heading", level=1)).to_have_text("My training")
 
 

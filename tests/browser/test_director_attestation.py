@@ -12,6 +12,7 @@ from lms.models import Completion, Permission
 
 from ..clock import pinned_clock  # noqa: F401  (a fixture)
 from ..factories import make_user
+from .second_factor_steps import give_second_factor
 
 pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]
 
@@ -23,6 +24,7 @@ def sign_in(page, url, email, password):
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    give_second_factor(page, email)
 
 
 def test_a_director_self_certifies(live_server, page):

@@ -15,6 +15,7 @@ from lms.models import Completion, Permission
 
 from ..clock import pinned_clock  # noqa: F401  (a fixture)
 from ..factories import make_user
+from .second_factor_steps import give_second_factor
 
 pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]
 
@@ -55,6 +56,7 @@ def keyboard_sign_in(page: Page, base: str, email: str) -> None:
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
+    give_second_factor(page, email)
     expect(page.get_by_role("heading", level=1)).to_have_text("My training")
 
 

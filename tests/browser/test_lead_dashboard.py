@@ -13,6 +13,7 @@ from lms.models import Permission
 
 from ..clock import pinned_clock  # noqa: F401  (a fixture)
 from ..factories import make_user
+from .second_factor_steps import give_second_factor
 
 pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]
 
@@ -40,6 +41,7 @@ def sign_in(page, base, email):
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    give_second_factor(page, email)
     expect(page.get_by_role("heading", level=1)).to_have_text("My training")
 
 

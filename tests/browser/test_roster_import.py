@@ -12,6 +12,7 @@ from lms.extensions import db
 from lms.models import OutboxMessage, Permission, User
 
 from ..factories import make_user
+from .second_factor_steps import give_second_factor
 
 PASSWORD = "a roster import passphrase"
 
@@ -33,6 +34,7 @@ def test_lead_imports_a_roster_through_the_preview_and_invites(live_server, page
     page.get_by_label("Email address").fill("sam@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    give_second_factor(page, "sam@example.org")
     page.get_by_role("link", name="People").click()
     page.get_by_role("link", name="Import a roster").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Import a roster")

@@ -139,7 +139,7 @@ def provisioning_uri(factor: SecondFactor) -> str:
 def qr_svg(uri: str) -> Markup:
     """The QR code as an inline SVG (drawn here, never by an outside service)."""
     qr = segno.make(uri, error="m")
-    svg = qr.svg_inline(scale=5, border=4, dark="#0b0c0c", light="#ffffff", svgclass="qr-code", title="QR code")
+    svg = qr.svg_inline(scale=5, border=4, omitsize=True, dark="#0b0c0c", light="#ffffff", svgclass="qr-code", title="QR code")
     return Markup(svg)  # noqa: S704 (segno's own SVG; the address it encodes is escaped)
 
 
@@ -156,8 +156,7 @@ def confirm_enrolment(user: User, code: str, session_id: int) -> list[str]:
     _take_code(factor, code)
     factor.confirmed_at = utcnow()
     codes = _new_recovery_codes(factor)
-    complete_session(session_id)
-    audit.record("person.second_factor_enrolled", user, actor=user)
+    complete_session(session_id)  # the day it was set up is `confirmed_at`, on the person's page
     db.session.flush()
     return codes
 
