@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from werkzeug.datastructures import MultiDict
 
 from lms.extensions import db
 from lms.models import QuizAttempt, QuizDraftAnswer, QuizResponse, User
@@ -199,3 +200,22 @@ def test_the_personal_data_export_holds_saved_answers(client, auth, synced):
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
         saved = json.loads(archive.read("quiz_draft_answers.json"))
     assert [row["fields"] for row in saved] == [{"q-sky": ["0"]}]
+
+
+def test_a_save_that_loses_a_race_with_the_submission_saves_nothing(client, auth, synced):
+    """The page was loaded while in progress; the submission commits elsewhere (another tab,
+    another server) before the save writes: the save's conditional update sees it."""
+    from lms.quizzes import attempts, drafts
+
+    auth.login_as("learner")
+    attempt_id = start(client)
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    questions = [q for q, _ in attempts.drawn_questions(attempt)]
+    assert not attempt.submitted
+    with db.engine.begin() as elsewhere:
+        elsewhere.execute(update(QuizAttempt).where(QuizAttempt.id == attempt_id).values(state="submitted"))
+    form = MultiDict(answer_form(attempt_id, {"capital": ["0"]}))
+    with pytest.raises(attempts.AlreadySubmitted):
+        drafts.save(attempt, questions, form)
+    db.session.rollback()
+    assert drafts_of(attempt_id) == {}

@@ -45,7 +45,11 @@ def _question_fields(form: Mapping, questions: Iterable[QuizQuestion]) -> dict[i
 def _rows(attempt: QuizAttempt) -> dict[int, QuizDraftAnswer]:
     return {
         row.question_id: row
-        for row in db.session.scalars(select(QuizDraftAnswer).where(QuizDraftAnswer.attempt_id == attempt.id))
+        for row in db.session.scalars(
+            select(QuizDraftAnswer)
+            .where(QuizDraftAnswer.attempt_id == attempt.id)
+            .execution_options(populate_existing=True)
+        )
     }
 
 
@@ -60,7 +64,10 @@ def save(attempt: QuizAttempt, questions: list[QuizQuestion], form: Mapping) -> 
     attempts.check_open(attempt)
     attempts.parse_answers(form, questions)  # the same refusals as a submission
     wanted = _question_fields(form, questions)
-    if {qid: row.fields for qid, row in _rows(attempt).items()} == wanted:
+    saved_fields = db.session.execute(
+        select(QuizDraftAnswer.question_id, QuizDraftAnswer.fields).where(QuizDraftAnswer.attempt_id == attempt.id)
+    )
+    if dict(saved_fields.all()) == wanted:
         return len(wanted)
     still_open = db.session.execute(
         update(QuizAttempt)
@@ -70,7 +77,7 @@ def save(attempt: QuizAttempt, questions: list[QuizQuestion], form: Mapping) -> 
     ).rowcount
     if still_open != 1:
         raise attempts.AlreadySubmitted(attempts._already_message())
-    saved = _rows(attempt)  # read again under the row's lock: another tab may have saved
+    saved = _rows(attempt)  # read under the row's lock: another tab may have saved since
     gone = [qid for qid in saved if qid not in wanted]
     if gone:
         db.session.execute(
