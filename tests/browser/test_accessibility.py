@@ -15,6 +15,7 @@ from lms.models.content import Completion
 
 from ..clock import pinned_clock  # noqa: F401  (a fixture)
 from ..factories import make_user
+from .journey_helpers import LANDING
 from .second_factor_steps import give_second_factor
 
 pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]
@@ -29,7 +30,7 @@ def sign_in(page, base, email):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     give_second_factor(page, email)
-    expect(page.get_by_role("heading", level=1)).to_have_text("My training")
+    expect(page.get_by_role("heading", level=1)).to_have_text(LANDING)
 
 
 def serious_violations(page) -> list[str]:

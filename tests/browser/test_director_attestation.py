@@ -35,6 +35,8 @@ def test_a_director_self_certifies(live_server, page):
         db.session.add(Completion(user_id=dana.id, kind=kind, ref=ref, completed_on=local_today(), source="lms"))
     db.session.commit()
     sign_in(page, live_server.url, "dana@ecpt.example", PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Overview")  # where a Director lands
+    page.get_by_role("link", name="Go to My training").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My training")
 
     item = page.locator("li.requirement", has_text="Directors' yearly Prevent self-certification")
