@@ -61,6 +61,8 @@ class QuizAttempt(db.Model):
         # Covers the results pages (per quiz, per person: attempts, best score, last pass)
         # so they read the index alone, not the rows with their draws.
         Index(None, "quiz_id", "user_id", "state", "passed", "score", "submitted_at"),
+        # The question figures' window: a quiz's attempts submitted since a day, by score.
+        Index("ix_quiz_attempt_window", "quiz_id", "state", "submitted_at", "score", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,7 +94,12 @@ class QuizResponse(db.Model):
     A matching question's `chosen` holds one answer index per prompt ("-": none)."""
 
     __tablename__ = "quiz_response"
-    __table_args__ = (Index(None, "question_id", "correct"),)
+    __table_args__ = (
+        Index(None, "question_id", "correct"),
+        # The question figures read each attempt's answers from this index alone: without
+        # it PostgreSQL scans every response to join the window's attempts.
+        Index("ix_quiz_response_answers", "attempt_id", "question_id", "chosen", "correct"),
+    )
 
     attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id"), primary_key=True)
     position: Mapped[int] = mapped_column(primary_key=True)  # 1, 2, 3... as shown
