@@ -233,6 +233,7 @@ def test_report_query_counts_do_not_grow_with_the_number_of_people(client, auth)
     start = local_today() - timedelta(days=40)
     for _ in range(3):
         make_user(categories=("staff", "director"), start_date=start)
+    client.get("/dashboard")  # the day's first view also takes the day's snapshot, once
     few = {url: count_queries(client, url) for url in ("/dashboard", "/dashboard/overdue", "/dashboard/compliance.csv")}
     for _ in range(40):
         make_user(categories=("staff",), start_date=start)
