@@ -349,3 +349,43 @@ def test_a_session_key_of_a_lead_is_half_signed_in_until_the_code(client):
     assert client.get("/").status_code == 200
     db.session.expire_all()
     assert db.session.get(UserSession, row.id).second_factor_at <= utcnow()
+
+
+def test_a_learner_raised_to_lead_gives_a_second_factor_before_the_next_page(client, auth):
+    from .test_people_admin import edit_data
+
+    person = make_user(email="ada@example.org", name="Ada Learner", password=PASSWORD)
+    sign_in(client, "ada@example.org")
+    assert client.get("/").status_code == 200
+    admin_client = client.application.test_client()
+    from .conftest import Auth
+
+    Auth(admin_client).login_as("admin")
+    saved = admin_client.post(f"/admin/people/{person.id}/edit", data=edit_data(person, permission="lead"))
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(person), person.id).permission == Permission.LEAD
+
+    # The session opened without a second factor is over: signing in again asks for one.
+    again = client.get("/")
+    assert again.status_code == 302 and again.headers["Location"].startswith("/login")
+    sign_in(client, "ada@example.org")
+    assert client.get("/").headers["Location"].startswith(ENROL)
+
+
+def test_a_raise_that_needs_no_new_factor_keeps_the_session(client):
+    from lms.people import operations as people
+
+    person = lead()
+    key = session_key(person)
+    opened = db.session.scalar(select(UserSession).where(UserSession.user_id == person.id))
+    db.session.expire_all()
+    person = db.session.get(type(person), person.id)
+    # A lead made an administrator: their password session asks for the step already.
+    people.update_person(
+        None, person, name=person.name, email=person.email, categories=sorted(person.categories),
+        start_date=person.start_date, permission=Permission.ADMIN,
+    )
+    db.session.commit()
+    assert db.session.get(UserSession, opened.id).ended_at is None
+    assert auth_ops.signed_in(key) is not None

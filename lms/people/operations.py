@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from .. import audit
 from ..auth import operations as accounts
+from ..auth.second_factor import operations as second_factor
 from ..extensions import db
 from ..models import Permission, Token, TokenPurpose, User, new_session_token, utcnow
 from ..plan import standing
@@ -119,8 +120,11 @@ def update_person(
                 row.added_on = start_date
         person.start_date = start_date
     accounts.set_categories(person, categories, on=today)
-    if permission is not None:
+    if permission is not None and permission.value != person.permission:
+        raised_from = person.permission
         person.permission = permission.value
+        if person.permission > raised_from:
+            second_factor.permission_raised(person, raised_from)
     if active is not None and active != person.active:
         _set_active(person, active)
     standing.refresh([person.id])

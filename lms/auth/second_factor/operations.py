@@ -74,7 +74,34 @@ def needs_second_factor(user: User, via_provider: bool) -> bool:
     """
     if via_provider:
         return False
-    return user.can(Permission.LEAD) or required_for_everyone()
+    return (user.active and level_needs_second_factor(user.permission)) or required_for_everyone()
+
+
+def level_needs_second_factor(permission: int) -> bool:
+    """Whether a password sign-in at this permission needs a second factor whatever the
+    setting says."""
+    return permission >= Permission.LEAD
+
+
+def permission_raised(person: User, before: int) -> int:
+    """The person's permission rose from `before`: when the new level needs a second factor
+    and the old one did not, end their open sessions that were opened without one, so their
+    next page asks them to sign in again and then for their code. (A session does not record
+    whether it came through the provider, so it cannot simply be marked.) Returns how many
+    sessions ended."""
+    if not level_needs_second_factor(person.permission) or level_needs_second_factor(before):
+        return 0
+    ended = db.session.execute(
+        update(UserSession)
+        .where(
+            UserSession.user_id == person.id,
+            UserSession.ended_at.is_(None),
+            UserSession.second_factor_required.is_(False),
+        )
+        .values(ended_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return ended.rowcount
 
 
 # --- sessions --------------------------------------------------------------------------------
