@@ -111,7 +111,7 @@ def test_parses_every_construct():
     assert [(o["text"], o["weight"]) for o in multiple["options"]] == [
         ("Pursue", 50), ("Protect", 50), ("Prosecute", -50), ("Police", -50)]
     assert multiple["options"][2]["feedback"] == "Not a strand."
-    assert multiple["feedback"] == "The correct answer: Pursue; Protect."  # no general feedback
+    assert "feedback" not in multiple  # no general feedback: none invented
 
     tf = by_id["staff-can-share-a-prevent-concern-before-any-crime"]
     assert (tf["type"], tf["answer"]) == ("true_false", True)
@@ -119,7 +119,8 @@ def test_parses_every_construct():
     assert (tf["feedback_true"], tf["feedback_false"]) == ("Yes: sharing early is the point.", "Think again.")
     assert (by_id["tf-full"]["answer"], by_id["tf-full"]["feedback"]) == (False, "JTAC sets it, independently.")
     assert by_id["tf-short-false"]["answer"] is False and by_id["tf-true-word"]["answer"] is True
-    assert by_id["tf-short-false"]["feedback"] == "The answer is false."
+    assert "feedback" not in by_id["tf-short-false"]
+    assert by_id["contest-strand"]["name"] == "Contest strand" and "name" not in by_id["markdown"]
     assert by_id["markdown"]["text"] == "*Markdown* text stays as written?"
 
     escapes = by_id["escapes"]
@@ -342,3 +343,100 @@ def test_round_trip_keeps_everything(runner, content, tmp_path):
     back = QuizSchema.model_validate(tomllib.loads((tmp_path / "back" / "trip-back.toml").read_text()))
     assert back.questions == original.questions
     assert to_gift(back, "trip") == to_gift(original, "trip")
+
+
+# As Moodle's own GIFT export writes questions: a `// question:` comment, the name as the
+# title, HTML text, and general feedback only where the question has some.
+FROM_MOODLE = r"""// question: 0  name: Switch category to $course$/top/Default for Prevent
+$CATEGORY: $course$/top/Default for Prevent
+
+
+// question: 101  name: Q1
+::Q1::[html]<p>Which strategy is Prevent part of?</p>{
+	=CONTEST#Yes.
+	~Channel#No, Channel is a support programme.
+	~%50%The counter-terrorism strategy#Half right.
+}
+
+
+// question: 102  name: Q2
+::Q2::[html]Which are CONTEST strands?{
+	~%50%Pursue
+	~%50%Protect
+	~%-100%Prosecute#Not a strand.
+}
+
+
+// question: 103  name: Q3 (true or false)
+::Q3 (true or false)::[html]Channel is voluntary.{TRUE#Think again.#Yes.}
+
+
+// question: 104  name: Q4
+::Q4::[html]Who sets the threat level?{
+	=JTAC
+	=%50%MI5#Half.
+}
+
+
+// question: 105  name: Q5
+::Q5::[html]In which year did the duty begin?{#
+	=2015:0#Right.
+	=%50%2015:1#Close.
+}
+
+
+// question: 106  name: Q6
+::Q6::[html]Match the strands.{
+	=Prevent -> stop people being drawn in
+	=Pursue -> stop attacks
+}
+
+
+// question: 107  name: Q7
+::Q7::[html]What does Prevent aim to do?{
+	=Stop people being drawn into terrorism
+	~Prosecute offenders
+	####The Prevent duty is about safeguarding.
+}
+"""
+
+
+def test_a_file_from_moodle_comes_back_as_it_was(runner, content, tmp_path):
+    """Import then export: the same questions, options, weights, feedback and names, and no
+    general feedback (which Moodle shows every learner) where the file had none."""
+    source = tmp_path / "moodle.gift"
+    source.write_text(FROM_MOODLE, encoding="utf-8")
+    result = runner.invoke(args=["lms", "import-gift", str(source), "--slug", "from-moodle"])
+    assert result.exit_code == 0, result.output
+    pack = tomllib.loads((content.root / "quizzes" / "from-moodle.toml").read_text())
+    assert pack["imported_from"] == "gift"
+    assert [(q["id"], q.get("name")) for q in pack["questions"]] == [
+        ("q1", "Q1"), ("q2", "Q2"), ("q3-true-or-false", "Q3 (true or false)"), ("q4", "Q4"),
+        ("q5", "Q5"), ("q6", "Q6"), ("q7", "Q7")]
+    assert ["feedback" in q for q in pack["questions"]] == [False] * 6 + [True]
+    check = runner.invoke(args=["lms", "sync-content"])
+    assert check.exit_code == 0, check.output
+
+    out = tmp_path / "back.gift"
+    assert runner.invoke(args=["lms", "export-gift", "from-moodle", "--out", str(out)]).exit_code == 0
+    exported = out.read_text()
+    assert exported.count("####") == 1 and "The correct answer" not in exported
+    assert "::Q3 (true or false)::Channel is voluntary.{TRUE#Think again.#Yes.}" in exported
+    original, back = parse_gift(FROM_MOODLE), parse_gift(exported)
+    assert back.questions == original.questions and not back.skipped
+
+
+def test_a_pack_without_feedback_is_refused_unless_imported(content):
+    from lms.packs.errors import PackInvalid
+    from lms.packs.quiz import QuizKind
+    from lms.packs.registry import PackSource
+
+    body = 'title = "T"\npass_mark = 50\n[[questions]]\nid = "q"\ntype = "true_false"\ntext = "True?"\nanswer = true\n'
+    path = content.quiz("no-feedback", body)
+    source = PackSource("quiz", "no-feedback", path, None)
+    with pytest.raises(PackInvalid) as caught:
+        QuizKind().load(source)
+    [error] = caught.value.errors
+    assert error.field == "questions[1].feedback" and error.line == 3 and "only a pack imported" in error.message
+    content.quiz("no-feedback", body.replace("pass_mark = 50", 'pass_mark = 50\nimported_from = "gift"'))
+    assert QuizKind().load(source).data.questions[0].feedback is None

@@ -178,3 +178,62 @@ def test_commands_import_sync_and_export_back_the_same(runner, content, tmp_path
     result = runner.invoke(args=["lms", "import-moodle-xml", str(broken), "--slug", "broken", "--out", str(tmp_path)])
     assert result.exit_code != 0 and "not well-formed XML" in result.output and "nothing was written" in result.output
     assert not (tmp_path / "broken.toml").exists()
+
+
+# As Moodle's question bank exports: every question named, general feedback empty unless set.
+FROM_MOODLE = """<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="category"><category><text>$course$/top/Default</text></category></question>
+  <question type="multichoice">
+    <name><text>Q1</text></name>
+    <questiontext format="html"><text><![CDATA[<p>Which strategy is Prevent part of?</p>]]></text></questiontext>
+    <generalfeedback format="html"><text></text></generalfeedback>
+    <single>true</single>
+    <answer fraction="100" format="html"><text>CONTEST</text><feedback format="html"><text>Yes.</text></feedback></answer>
+    <answer fraction="0" format="html"><text>Channel</text><feedback format="html"><text></text></feedback></answer>
+  </question>
+  <question type="multichoice">
+    <name><text>Q2 strands</text></name>
+    <questiontext format="html"><text>Which are CONTEST strands?</text></questiontext>
+    <generalfeedback format="html"><text></text></generalfeedback>
+    <single>false</single>
+    <answer fraction="50"><text>Pursue</text></answer>
+    <answer fraction="50"><text>Protect</text></answer>
+    <answer fraction="-100"><text>Prosecute</text><feedback><text>Not a strand.</text></feedback></answer>
+  </question>
+  <question type="truefalse">
+    <name><text>Q3</text></name>
+    <questiontext format="html"><text>Channel is voluntary.</text></questiontext>
+    <generalfeedback format="html"><text><![CDATA[<p>Consent is needed.</p>]]></text></generalfeedback>
+    <answer fraction="100"><text>true</text><feedback><text>Yes.</text></feedback></answer>
+    <answer fraction="0"><text>false</text><feedback><text></text></feedback></answer>
+  </question>
+  <question type="shortanswer">
+    <name><text>Q4</text></name>
+    <questiontext format="html"><text>Who sets the threat level?</text></questiontext>
+    <usecase>0</usecase>
+    <answer fraction="100"><text>JTAC</text></answer>
+  </question>
+</quiz>
+"""
+
+
+def test_a_file_from_moodle_comes_back_as_it_was(runner, content, tmp_path):
+    """Import then export: the same questions, weights, feedback and names, and an empty
+    general feedback where the file had one (Moodle would show an invented one to all)."""
+    source = tmp_path / "moodle.xml"
+    source.write_text(FROM_MOODLE, encoding="utf-8")
+    result = runner.invoke(args=["lms", "import-moodle-xml", str(source), "--slug", "from-moodle"])
+    assert result.exit_code == 0, result.output
+    pack = tomllib.loads((content.root / "quizzes" / "from-moodle.toml").read_text())
+    assert pack["imported_from"] == "moodle_xml"
+    assert [(q["id"], q.get("name"), q.get("feedback")) for q in pack["questions"]] == [
+        ("q1", "Q1", None), ("q2-strands", "Q2 strands", None), ("q3", "Q3", "Consent is needed."), ("q4", "Q4", None)]
+    assert runner.invoke(args=["lms", "sync-content"]).exit_code == 0
+
+    out = tmp_path / "back.xml"
+    assert runner.invoke(args=["lms", "export-moodle-xml", "from-moodle", "--out", str(out)]).exit_code == 0
+    exported = out.read_text()
+    assert "<text>Q2 strands</text>" in exported and "The correct answer" not in exported
+    original, back = parse_moodle_xml(FROM_MOODLE.encode()), parse_moodle_xml(exported.encode())
+    assert back.questions == original.questions and not back.skipped

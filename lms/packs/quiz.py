@@ -78,6 +78,16 @@ class QuizKind(VersionedPackKind):
                     )
                 )
             seen.setdefault(question.id, index)
+            if question.feedback is None and quiz.imported_from is None:
+                errors.append(
+                    PackError(
+                        shown,
+                        "is required but missing: say why the answer is right, so "
+                        "the question teaches (only a pack imported from Moodle may leave it out)",
+                        locate_line(text, ("questions", index, "feedback")),
+                        f"questions[{index + 1}].feedback",
+                    )
+                )
         if errors:
             raise PackInvalid(errors)
         return LoadedPack(source, hashlib.sha256(text.encode()).hexdigest(), quiz)
@@ -101,7 +111,7 @@ class QuizKind(VersionedPackKind):
                     qid=question.id,
                     type=question.type,
                     text=question.text,
-                    feedback=question.feedback,
+                    feedback=question.feedback or "",
                     options=_options(question),
                     partial=_partial(question),
                 )

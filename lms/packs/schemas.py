@@ -73,8 +73,13 @@ Options = Annotated[list[OptionSchema], Field(min_length=2, max_length=10)]
 
 class QuestionBase(PackModel):
     id: Slug
+    # The question's name in Moodle when it is not the id (an imported "Q1" has the id "q1"):
+    # exported back as the GIFT title and the XML <name>.
+    name: Line | None = None
     text: Text
-    feedback: Text
+    # Required, except in a pack imported from Moodle (`imported_from`), where a question
+    # may have no general feedback, as in Moodle: the check is in lms/packs/quiz.py.
+    feedback: Text | None = None
 
 
 class SingleQuestion(QuestionBase):
@@ -260,6 +265,9 @@ Question = Annotated[
 
 class QuizSchema(PackModel):
     title: Line
+    # Written by `lms import-gift` / `lms import-moodle-xml`: the questions came from Moodle,
+    # so general feedback is optional, as it is there, and export leaves it out when absent.
+    imported_from: Literal["gift", "moodle_xml"] | None = None
     pass_mark: Annotated[int, Field(ge=1, le=100)]
     draw: Annotated[int, Field(ge=1)] | None = None
     shuffle: bool = True

@@ -13,8 +13,10 @@ essay, description) are skipped whole and reported with their line.
 Mapping: an answer block with a `=` is single-answer (Moodle's rule); one with only `~` is
 multiple-answer, where a positive weight marks a correct option, and it gives partial credit
 (Moodle grades weights that way) unless a `// lms: all-or-nothing` comment precedes it,
-which is how an exported all-or-nothing question comes back. The pack has one feedback per
-question: the general feedback, else the answers' own feedback, else the correct answer.
+which is how an exported all-or-nothing question comes back. The general feedback (`####`)
+becomes the question's `feedback`, and a question without one has none (the pack says
+`imported_from`, which allows that), so an export writes back what the file had; the
+`::title::` is kept as the question's `name` when it is not the same as its id.
 """
 
 from __future__ import annotations
@@ -425,28 +427,10 @@ def _parse_question(lines: list[str], marker: str, line: int) -> dict:
             question = _short_answer(answers)
         else:
             question = _choice(answers, marker)
-    question.update(title=title, text=text, feedback=general or _default_feedback(question))
+    question.update(title=title, text=text)
+    if general:
+        question["feedback"] = general
     return question
-
-
-def _default_feedback(question: dict) -> str:
-    """A pack question needs general feedback: when the file gives none, the right answer."""
-    kind = question["type"]
-    if kind == "true_false":
-        return f"The answer is {'true' if question['answer'] else 'false'}."
-    if kind == "matching":
-        return "The pairs: " + "; ".join(f"{p['prompt']}: {p['match']}" for p in question["pairs"]) + "."
-    if kind == "short_answer":
-        right = [a["text"] for a in question["answers"] if a.get("weight", 100) == 100]
-    elif kind == "numerical":
-        right = [
-            f"{_num(a['value'])}" + (f" (± {_num(a['tolerance'])})" if a.get("tolerance") else "")
-            if "value" in a else f"{_num(a['min'])} to {_num(a['max'])}"
-            for a in question["answers"] if a.get("weight", 100) == 100
-        ]
-    else:
-        right = [o["text"] for o in question["options"] if o.get("correct") or (o.get("weight") or 0) > 0]
-    return f"The correct answer: {'; '.join(right)}."
 
 
 def parse_gift(data: str | bytes) -> Imported:
@@ -463,13 +447,21 @@ def parse_gift(data: str | bytes) -> Imported:
     for line, lines, marker in _blocks(text):
         try:
             question = _parse_question(lines, marker, line)
-            question["id"] = _unique(_slug(question.pop("title") or question["text"]), used)
-            _check(question)
+            _name(question, question.pop("title"), used)
+            _check(question, "gift")
         except _Skip as skip:
             result.skipped.append(Skipped(line, str(skip)))
             continue
         result.questions.append(question)
     return result
+
+
+def _name(question: dict, name: str, used: set[str]) -> None:
+    """The question's id, a slug of its name (else of its text), unique in the file; the name
+    as given is kept beside it when it differs, for export."""
+    question["id"] = _unique(_slug(name or question["text"]), used)
+    if name and name != question["id"]:
+        question["name"] = name
 
 
 def _unique(slug: str, used: set[str]) -> str:
@@ -480,11 +472,12 @@ def _unique(slug: str, used: set[str]) -> str:
     return candidate
 
 
-def _check(question: dict) -> None:
+def _check(question: dict, imported_from: str) -> None:
     """Refuse a question the pack format would refuse, with the reason."""
     try:
         QuizSchema.model_validate(
-            {"title": "check", "pass_mark": 50, "questions": [question]}, strict=False
+            {"title": "check", "pass_mark": 50, "imported_from": imported_from, "questions": [question]},
+            strict=False,
         )
     except ValidationError as exc:
         error = exc.errors()[0]
@@ -519,13 +512,16 @@ def _num(value: float) -> str:
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
-_SCALARS = ("id", "type", "text", "feedback", "answer", "feedback_true", "feedback_false", "partial")
+_SCALARS = ("id", "name", "type", "text", "feedback", "answer", "feedback_true", "feedback_false", "partial")
 _LISTS = ("options", "answers", "pairs")
 
 
-def pack_toml(title: str, pass_mark: int, questions: list[dict]) -> str:
+def pack_toml(title: str, pass_mark: int, questions: list[dict], imported_from: str | None = None) -> str:
     """A quiz pack's TOML for these questions (any type, with every field they carry)."""
-    out = [f"title = {_toml_string(title)}", f"pass_mark = {pass_mark}", ""]
+    out = [f"title = {_toml_string(title)}", f"pass_mark = {pass_mark}"]
+    if imported_from:
+        out.append(f"imported_from = {_toml_string(imported_from)}")
+    out.append("")
     for q in questions:
         out.append("[[questions]]")
         out += [f"{key} = {_toml_value(q[key])}" for key in _SCALARS if key in q]
@@ -545,11 +541,12 @@ def import_gift(source: Path, slug: str, title: str, pass_mark: int, out_dir: Pa
     if not result.questions:
         return out_dir / f"{slug}.toml", result
     QuizSchema.model_validate(
-        {"title": title, "pass_mark": pass_mark, "questions": result.questions}, strict=False
+        {"title": title, "pass_mark": pass_mark, "imported_from": "gift", "questions": result.questions},
+        strict=False,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{slug}.toml"
-    path.write_text(pack_toml(title, pass_mark, result.questions), encoding="utf-8")
+    path.write_text(pack_toml(title, pass_mark, result.questions, "gift"), encoding="utf-8")
     return path, result
 
 
@@ -614,7 +611,8 @@ def _answer_lines(q) -> list[str]:
 def to_gift(quiz: QuizSchema, slug: str) -> str:
     """A quiz pack as GIFT that Moodle imports: every question of every type, each option
     or answer with its weight and its own feedback, and the question's feedback as the
-    general feedback (####). Quiz settings GIFT cannot carry (pass mark, draw, shuffle,
+    general feedback (####) when it has one; a question's Moodle `name`, else its id, as its
+    title. Quiz settings GIFT cannot carry (pass mark, draw, shuffle,
     attempts, review) stay in the pack; the first lines say so as comments."""
     out = [
         f"// {quiz.title}",
@@ -624,8 +622,8 @@ def to_gift(quiz: QuizSchema, slug: str) -> str:
         "",
     ]
     for q in quiz.questions:
-        head = f"::{_escape(q.id)}::{_escape(q.text)}"
-        feedback = f"####{_escape(q.feedback)}"
+        head = f"::{_escape(q.name or q.id)}::{_escape(q.text)}"
+        feedback = f"####{_escape(q.feedback)}" if q.feedback else ""
         if q.type == "true_false":
             right, wrong = (q.feedback_true, q.feedback_false) if q.answer else (q.feedback_false, q.feedback_true)
             fbs = (f"#{_escape(wrong or '')}#{_escape(right)}" if right else _fb(wrong))
@@ -636,7 +634,8 @@ def to_gift(quiz: QuizSchema, slug: str) -> str:
             out.append(f"// {PARTIAL if q.partial else ALL_OR_NOTHING}")
         out.append(head + "{")
         out += _answer_lines(q)
-        out.append(f"\t{feedback}")
+        if feedback:
+            out.append(f"\t{feedback}")
         out.append("}")
         out.append("")
     return "\n".join(out)

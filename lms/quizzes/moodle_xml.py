@@ -27,13 +27,11 @@ from .gift import (
     Imported,
     Skipped,
     _check,
-    _default_feedback,
     _html_text,
+    _name,
     _num,
     _share_weights,
     _Skip,
-    _slug,
-    _unique,
     pack_toml,
 )
 
@@ -236,10 +234,11 @@ def parse_moodle_xml(data: bytes) -> Imported:
             item["text"] = _text(question.find("questiontext"))
             if not item["text"]:
                 raise _Skip("the question has no text")
-            item["feedback"] = _text(question.find("generalfeedback")) or _default_feedback(item)
-            name = _text(question.find("name"), True)
-            item["id"] = _unique(_slug(name or item["text"]), used)
-            _check(item)
+            general = _text(question.find("generalfeedback"))
+            if general:
+                item["feedback"] = general
+            _name(item, _text(question.find("name"), True), used)
+            _check(item, "moodle_xml")
         except _Skip as skip:
             result.skipped.append(Skipped(line, str(skip)))
             continue
@@ -254,9 +253,12 @@ def import_moodle_xml(source: Path, slug: str, title: str, pass_mark: int, out_d
     path = out_dir / f"{slug}.toml"
     if not result.questions:
         return path, result
-    QuizSchema.model_validate({"title": title, "pass_mark": pass_mark, "questions": result.questions}, strict=False)
+    QuizSchema.model_validate(
+        {"title": title, "pass_mark": pass_mark, "imported_from": "moodle_xml", "questions": result.questions},
+        strict=False,
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(pack_toml(title, pass_mark, result.questions), encoding="utf-8")
+    path.write_text(pack_toml(title, pass_mark, result.questions, "moodle_xml"), encoding="utf-8")
     return path, result
 
 
@@ -288,9 +290,9 @@ def _question(root: ET.Element, q) -> None:
              "short_answer": "shortanswer", "numerical": "numerical", "matching": "matching"}
     element = ET.SubElement(root, "question", type=kinds[q.type])
     name = ET.SubElement(element, "name")
-    ET.SubElement(name, "text").text = q.id
+    ET.SubElement(name, "text").text = q.name or q.id
     _text_element(element, "questiontext", q.text)
-    _text_element(element, "generalfeedback", q.feedback)
+    _text_element(element, "generalfeedback", q.feedback or "")
     ET.SubElement(element, "defaultgrade").text = "1"
     ET.SubElement(element, "penalty").text = "0"
     ET.SubElement(element, "hidden").text = "0"
