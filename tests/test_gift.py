@@ -172,9 +172,20 @@ def test_single_answer_partial_weights_and_numerical_forms():
     result = parse_gift(
         "::s::Closest?{=right ~%50%nearly#Half ~%-25%far ~wrong}\n\n"
         "::r::Between?{#1..5}\n\n"
-        "::m::Several?{#=2015:0#Exact =%50%2015:2#Close}\n"
+        "::m::Several?{#=2015:0#Exact =%50%2015:2#Close}\n\n"
+        "::pi::Pi?{#3.14159:0.0005#Right =%50%3.14:0.01#Close}\n\n"
+        "::range::Range?{#\n  1..5#In range\n  =%25%0..10#Far\n}\n"
     )
-    s, r, m = result.questions
+    s, r, m, pi, spread = result.questions
+    # The multiple numerical answers form, the first = left out: each its weight and feedback.
+    assert pi["answers"] == [{"value": 3.14159, "tolerance": 0.0005, "feedback": "Right"},
+                             {"value": 3.14, "tolerance": 0.01, "weight": 50, "feedback": "Close"}]
+    assert spread["answers"] == [{"min": 1, "max": 5, "feedback": "In range"},
+                                 {"min": 0, "max": 10, "weight": 25, "feedback": "Far"}]
+    assert "feedback" not in pi and not result.skipped
+    back = parse_gift(to_gift(QuizSchema.model_validate(
+        {"title": "t", "pass_mark": 50, "imported_from": "gift", "questions": [pi]}), "t"))
+    assert back.questions == [pi]
     assert [o.get("weight") for o in s["options"]] == [None, 50, -25, None]
     assert r["answers"] == [{"min": 1, "max": 5}]
     assert m["answers"] == [{"value": 2015, "tolerance": 0, "feedback": "Exact"},

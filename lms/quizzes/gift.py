@@ -293,7 +293,12 @@ def _numeric_answer(spec: str) -> dict:
 
 
 def _numerical(block: str) -> dict:
+    """`{#4}`, or several answers each with its weight and feedback: `{#=2015:0#Exact
+    =%50%2015:2#Close}`, where the first `=` may be left out (`{#3.14159:0.0005#Right
+    =%50%3.14:0.01#Close}`)."""
     rest = block[1:].strip()
+    if not rest.startswith("=") and (_find(rest, "=") != -1 or _find(rest, "~") != -1):
+        rest = "=" + rest
     if not rest.startswith("="):
         spec, *comments = [p for _, p in _split(rest, "#")]
         return {"type": "numerical", "answers": [_with_feedback(_numeric_answer(spec), "#".join(comments))]}
