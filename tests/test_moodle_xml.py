@@ -237,3 +237,45 @@ def test_a_file_from_moodle_comes_back_as_it_was(runner, content, tmp_path):
     assert "<text>Q2 strands</text>" in exported and "The correct answer" not in exported
     original, back = parse_moodle_xml(FROM_MOODLE.encode()), parse_moodle_xml(exported.encode())
     assert back.questions == original.questions and not back.skipped
+
+
+LOSSY = """<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="shortanswer">
+    <name><text>Initials</text></name>
+    <questiontext format="html"><text>Which body sets the threat level?</text></questiontext>
+    <usecase>1</usecase>
+    <answer fraction="100"><text>JTAC</text></answer>
+  </question>
+  <question type="numerical">
+    <name><text>Distance</text></name>
+    <questiontext format="html"><text>How far?</text></questiontext>
+    <answer fraction="100"><text>5</text><tolerance>0</tolerance></answer>
+    <units>
+      <unit><multiplier>1</multiplier><unit_name>m</unit_name></unit>
+      <unit><multiplier>100</multiplier><unit_name>cm</unit_name></unit>
+    </units>
+  </question>
+  <question type="shortanswer">
+    <name><text>Any case</text></name>
+    <questiontext format="html"><text>Which body?</text></questiontext>
+    <usecase>0</usecase>
+    <answer fraction="100"><text>JTAC</text></answer>
+  </question>
+</quiz>
+"""
+
+
+def test_case_sensitive_answers_and_units_are_imported_with_a_warning(runner, tmp_path):
+    result = parse_moodle_xml(LOSSY.encode())
+    assert [q["id"] for q in result.questions] == ["initials", "distance", "any-case"] and not result.skipped
+    assert [(w.line, w.reason.split(",")[0].split(" (")[0]) for w in result.warnings] == [
+        (3, "Moodle marks it case-sensitively"), (9, "its units")]
+    assert "(m, cm)" in result.warnings[1].reason
+    source = tmp_path / "lossy.xml"
+    source.write_text(LOSSY, encoding="utf-8")
+    out = runner.invoke(args=["lms", "import-moodle-xml", str(source), "--slug", "lossy", "--out", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    assert f"{source}:3: imported, but Moodle marks it case-sensitively" in out.output
+    assert f"{source}:9: imported, but its units (m, cm) are left out" in out.output
+    assert "Imported 3 questions" in out.output

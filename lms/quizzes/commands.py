@@ -39,6 +39,8 @@ def import_moodle_xml_command(file: Path, slug: str, title: str | None, pass_mar
         raise click.ClickException(f"{file}: {exc}; nothing was written.") from None
     for skipped in result.skipped:
         click.echo(f"{file}:{skipped.line}: skipped: {skipped.reason}")
+    for warning in result.warnings:
+        click.echo(f"{file}:{warning.line}: imported, but {warning.reason}")
     n = len(result.questions)
     if not n:
         raise click.ClickException(f"No question in {file} could be imported; nothing was written.")

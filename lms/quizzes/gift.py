@@ -58,6 +58,8 @@ class Skipped:
 class Imported:
     questions: list[dict] = field(default_factory=list)  # quiz pack [[questions]] tables
     skipped: list[Skipped] = field(default_factory=list)
+    # Questions imported but marked differently than in Moodle: the line and what was lost.
+    warnings: list[Skipped] = field(default_factory=list)
 
 
 class _Skip(Exception):

@@ -185,6 +185,26 @@ def _matching(question: ET.Element) -> dict:
     return {"type": "matching", "pairs": pairs}
 
 
+def _losses(question: ET.Element, kind: str) -> list[str]:
+    """What the quiz engine marks differently from Moodle in a question it imports: said as
+    a warning beside the import, never dropped silently."""
+    lost = []
+    if kind == "shortanswer" and (question.findtext("usecase") or "0").strip() == "1":
+        lost.append(
+            "Moodle marks it case-sensitively, and here capital letters do not count: an "
+            "answer in other capitals earns the mark too"
+        )
+    if kind == "numerical":
+        units = [(u.findtext("unit_name") or "").strip() for u in question.iter("unit")]
+        units = [u for u in units if u]
+        if units:
+            lost.append(
+                f"its units ({', '.join(units)}) are left out: a person types the number alone, "
+                "so say the unit in the question's text"
+            )
+    return lost
+
+
 READERS = {
     "multichoice": _multichoice,
     "truefalse": _truefalse,
@@ -243,6 +263,7 @@ def parse_moodle_xml(data: bytes) -> Imported:
             result.skipped.append(Skipped(line, str(skip)))
             continue
         result.questions.append(item)
+        result.warnings += [Skipped(line, lost) for lost in _losses(question, kind)]
     return result
 
 
