@@ -43,7 +43,7 @@ Staff can share a Prevent concern before any crime.{T#Think again.#Yes: sharing 
 
 ::tf-true-word::Channel is voluntary.{TRUE}
 
-::markdown::[markdown] *Markdown* text stays as written?{TRUE}
+::markdown::[markdown] *Markdown* text reads as **rendered**?{TRUE}
 
 ::Escapes::Can text hold \{braces\}, \= equals, \~ tildes, \# hashes and \: colons?{
   =Yes\: all of them#Escaped with a backslash.
@@ -121,7 +121,7 @@ def test_parses_every_construct():
     assert by_id["tf-short-false"]["answer"] is False and by_id["tf-true-word"]["answer"] is True
     assert "feedback" not in by_id["tf-short-false"]
     assert by_id["contest-strand"]["name"] == "Contest strand" and "name" not in by_id["markdown"]
-    assert by_id["markdown"]["text"] == "*Markdown* text stays as written?"
+    assert by_id["markdown"]["text"] == "Markdown text reads as rendered?"
 
     escapes = by_id["escapes"]
     assert escapes["text"] == "Can text hold {braces}, = equals, ~ tildes, # hashes and : colons?"
@@ -161,7 +161,7 @@ def test_format_markers_html_paragraphs_and_links():
     [q] = result.questions
     assert q["text"] == "First paragraph.\nSecond\nline, see the guide (https://example.org/x)."
     assert q["options"] == [
-        {"text": "blue", "correct": True, "feedback": "*Yes*, blue."},
+        {"text": "blue", "correct": True, "feedback": "Yes, blue."},  # Markdown rendered
         {"text": "green", "correct": False, "feedback": "No.\nLook again."},
         {"text": "red", "correct": False},  # a script link keeps its words only
     ]
@@ -451,3 +451,18 @@ def test_a_pack_without_feedback_is_refused_unless_imported(content):
     assert error.field == "questions[1].feedback" and error.line == 3 and "only a pack imported" in error.message
     content.quiz("no-feedback", body.replace("pass_mark = 50", 'pass_mark = 50\nimported_from = "gift"'))
     assert QuizKind().load(source).data.questions[0].feedback is None
+
+
+def test_markdown_answers_and_feedback_read_as_rendered():
+    result = parse_gift(
+        "::md::[markdown]Which is **right**?{\n"
+        "  =[markdown]The `Prevent` _duty_#[markdown]See [the guidance](https://example.org/p).\n"
+        "  ~[markdown]A \\*literal\\* star#[markdown]- one\n"
+        "}\n"
+    )
+    [q] = result.questions
+    assert q["text"] == "Which is right?"
+    assert q["options"] == [
+        {"text": "The Prevent duty", "correct": True, "feedback": "See the guidance (https://example.org/p)."},
+        {"text": "A *literal* star", "correct": False, "feedback": "one"},
+    ]

@@ -279,3 +279,12 @@ def test_case_sensitive_answers_and_units_are_imported_with_a_warning(runner, tm
     assert f"{source}:3: imported, but Moodle marks it case-sensitively" in out.output
     assert f"{source}:9: imported, but its units (m, cm) are left out" in out.output
     assert "Imported 3 questions" in out.output
+
+
+def test_markdown_text_reads_as_rendered():
+    data = b"""<quiz><question type="truefalse"><name><text>md</text></name>
+      <questiontext format="markdown"><text>Is **this** bold?</text></questiontext>
+      <answer fraction="100"><text>true</text><feedback format="markdown"><text>*Yes*.</text></feedback></answer>
+      <answer fraction="0"><text>false</text></answer></question></quiz>"""
+    [q] = parse_moodle_xml(data).questions
+    assert (q["text"], q["feedback_true"]) == ("Is this bold?", "Yes.")

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+import markdown
+import nh3
 from pydantic import ValidationError
 
 from ..packs import grades
@@ -200,11 +202,19 @@ def _html_text(text: str) -> str:
     return "".join(parser.parts)
 
 
+def _markdown_text(text: str) -> str:
+    """Markdown as the text a reader of it sees: rendered, sanitised, reduced to text."""
+    return _html_text(nh3.clean(markdown.markdown(text)))
+
+
 def _clean(raw: str, fmt: str = "", one_line: bool = False) -> str:
-    """Unescape, then make plain text: HTML is reduced to its text (see _TextOfHtml);
-    whitespace is tidied. `one_line` for an option's text, which is one line."""
+    """Unescape, then make plain text: HTML is reduced to its text (see _TextOfHtml), and
+    Markdown rendered first (`*Yes*` reads Yes); whitespace is tidied. `one_line` for an
+    option's text, which is one line."""
     text = _unescape(raw)
-    if fmt == "[html]" or (fmt == "" and re.search(r"<[a-zA-Z/][^>]*>", text)):
+    if fmt == "[markdown]":
+        text = _markdown_text(text)
+    elif fmt == "[html]" or (fmt == "" and re.search(r"<[a-zA-Z/][^>]*>", text)):
         text = _html_text(text)
     lines = [" ".join(part.split()) for part in text.split("\n")]
     return (" " if one_line else "\n").join(line for line in lines if line).strip()

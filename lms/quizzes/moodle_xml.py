@@ -28,6 +28,7 @@ from .gift import (
     Skipped,
     _check,
     _html_text,
+    _markdown_text,
     _name,
     _num,
     _share_weights,
@@ -66,7 +67,9 @@ def _text(element: ET.Element | None, one_line: bool = False) -> str:
     inner = element.find("text")
     raw = (inner.text if inner is not None else element.text) or ""
     fmt = element.get("format", "html")
-    if fmt in ("html", "moodle_auto_format") or re.search(r"<[a-zA-Z/][^>]*>", raw):
+    if fmt == "markdown":
+        raw = _markdown_text(raw)
+    elif fmt in ("html", "moodle_auto_format") or re.search(r"<[a-zA-Z/][^>]*>", raw):
         raw = _html_text(nh3.clean(raw))
     lines = [" ".join(part.split()) for part in raw.replace("\r", "").split("\n")]
     return (" " if one_line else "\n").join(line for line in lines if line).strip()
