@@ -1,5 +1,6 @@
 """Phones and zoom (WCAG 1.4.10, 1.4.3): the key pages at 1280 and 375 px read without sideways
-scrolling, axe-core clean, with each stacked table cell labelled by its column heading; a
+scrolling, axe-core clean, with each stacked table cell labelled by its column heading; every
+page type with a table, and the main forms, fits 320 px and is axe-core clean at 375 px; a
 focused error summary keeps its contrast; "Select everyone on this page" works."""
 
 from __future__ import annotations
@@ -14,13 +15,18 @@ from lms import org
 from lms.auth import operations as auth
 from lms.auth.second_factor import mark_session
 from lms.dates import local_today
+from lms.evidence import attestations
 from lms.extensions import db
 from lms.models import Completion, Evidence, Permission
+from lms.plan.loader import current_plan
+from lms.quizzes import attempts
+from lms.records.reminders import remind_people
 
 from ..factories import make_user, sync_content
 from .test_accessibility import PASSWORD, serious_violations
 
 LONG_EMAIL = "designated.safeguarding.lead.and.prevent.coordinator@ellesmere-psychotherapy-training.example.org"
+LONG_NAME = "Maximilian Alexander Fitzgerald-Montgomery-Worthington-Smythe"
 
 
 def sign_in(page, server, user) -> None:
@@ -44,6 +50,17 @@ WIDEST = """() => Array.from(document.querySelectorAll('main *'))
   .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
   .slice(-3).map(el => el.tagName + '.' + el.className + ' ' + Math.round(el.getBoundingClientRect().right)
     + ' in ' + el.parentElement.tagName + ' ' + el.textContent.slice(0, 40))"""
+
+
+# Cells that would stack without their column's heading: a cell with no data-label under a
+# visible heading (a column of checkboxes or buttons, its heading hidden, names itself).
+BARE_CELLS = """() => Array.from(document.querySelectorAll('table.table tbody tr')).flatMap(tr => {
+  const heads = Array.from(tr.closest('table').querySelectorAll('thead th'));
+  return Array.from(tr.cells).filter((cell, i) => cell.tagName === 'TD' && !cell.dataset.label
+      && cell.colSpan === 1 && heads[i] && !heads[i].querySelector('.visually-hidden')
+      && heads[i].textContent.trim())
+    .map(cell => heads[Array.from(tr.cells).indexOf(cell)].textContent.trim());
+}).slice(0, 5)"""
 
 
 def before(page, selector: str) -> str:
@@ -180,3 +197,99 @@ def test_select_everyone_on_the_page_then_nobody(live_server, organisation, page
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("alert")).to_contain_text("Select at least one person.")
     assert serious_violations(page) == []
+
+
+@pytest.fixture
+def every_table(live_server, organisation):
+    """Something in each table: a manager with reports, a submitted quiz attempt, a Director's
+    self-certification, an email waiting in the outbox, and a long name and address to wrap."""
+    today = local_today()
+    lead, learner = organisation["lead"], organisation["learner"]
+    admin = make_user(name="Ada Admin", email="admin@example.org", permission=Permission.ADMIN, password=PASSWORD)
+    report = make_user(
+        name=LONG_NAME,
+        email=LONG_EMAIL.replace("designated", "report"),
+        categories=("contractor",),
+        start_date=today - timedelta(days=40),
+    )
+    report.manager_id = learner.id
+    quiz = attempts.active_quiz("prevent-awareness")
+    attempt = attempts.start_attempt(learner, quiz)
+    attempts.submit(attempt, [q for q, _ in attempts.drawn_questions(attempt)], {})
+    for kind, ref in (("course", "prevent-for-directors"), ("certificate", "home-office-prevent-awareness")):
+        db.session.add(Completion(user_id=lead.id, kind=kind, ref=ref, completed_on=today, source="lms"))
+    db.session.flush()
+    org_name = live_server.app.config["ORG_NAME"]
+    declaration = attestations.current_declaration(org_name)
+    done = {e.key for e in attestations.certifiable_items(lead, today) if e.recorded}
+    attestations.attest(lead, attestations.attestation_refs(lead)[0], done, org_name, declaration.version)
+    remind_people(current_plan(), today, [report.id], lead)  # an email in the outbox, a row in the log
+    db.session.commit()
+    return {**organisation, "admin": admin, "report": report, "attempt": attempt}
+
+
+ROSTER = (
+    "Email,Name,Category,Start date\r\n"
+    "learner@example.org,Lee Learner,Staff|Volunteer,2022-01-03\r\n"
+    f"{LONG_EMAIL.replace('designated', 'newcomer')},{LONG_NAME} Junior,Agency staff,2025-09-01\r\n"
+)
+
+
+def test_every_page_with_a_table_fits_320_px_and_passes_axe_at_375(live_server, every_table, page, tmp_path):
+    base = live_server.url
+    failures: list[str] = []
+
+    def check(path: str | None = None) -> None:
+        """The page at 375 px, axe-core clean and fitting; then at 320 px, still fitting."""
+        page.set_viewport_size({"width": 375, "height": 800})
+        if path:
+            page.goto(base + path)
+        where = path or page.url.removeprefix(base)
+        assert page.locator("h1").count() == 1, f"{where} did not open: {page.title()}"
+        bare = page.evaluate(BARE_CELLS)
+        if bare:
+            failures.append(f"{where}: cells without their heading when stacked: {bare}")
+        problems = serious_violations(page)
+        if problems:
+            failures.append(f"{where} at 375px: {problems}")
+        for width in (375, 320):
+            page.set_viewport_size({"width": width, "height": 800})
+            if not fits(page):
+                failures.append(f"{where} at {width}px scrolls sideways: {page.evaluate(WIDEST)}")
+
+    learner, lead, report = every_table["learner"], every_table["lead"], every_table["report"]
+    sign_in(page, live_server, learner)  # a learner who manages someone
+    for path in (
+        "/team",
+        "/evidence",
+        f"/quizzes/prevent-awareness/attempts/{every_table['attempt'].id}/result",
+    ):
+        check(path)
+
+    page.context.clear_cookies()
+    sign_in(page, live_server, lead)
+    for path in (
+        "/overview",
+        "/quiz-results",
+        "/quiz-results/prevent-awareness",
+        "/quiz-results/prevent-awareness/questions",
+        "/admin/audit",
+        f"/admin/people/{report.id}",
+        f"/dashboard/people/{learner.id}",
+        "/self-certifications",
+        "/admin/people/invite",
+        "/admin/people/import",
+    ):
+        check(path)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    page.get_by_label("Roster CSV file").set_input_files(str(roster))
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check the roster import")
+    check()
+
+    page.context.clear_cookies()
+    sign_in(page, live_server, every_table["admin"])
+    for path in ("/admin/outbox", "/admin/training-plan", "/admin/settings/reminders", "/admin/settings/contacts"):
+        check(path)
+    assert failures == []
