@@ -207,7 +207,7 @@ def test_a_file_that_does_not_parse_imports_nothing_and_says_where(runner, tmp_p
     source = tmp_path / "broken.gift"
     source.write_text(text)
     result = runner.invoke(args=["lms", "import-gift", str(source), "--slug", "broken", "--out", str(tmp_path)])
-    assert result.exit_code != 0 and f"line {line}: " in result.output
+    assert result.exit_code != 0 and f"line {line}: " in result.output and "nothing was written" in result.output
     assert not (tmp_path / "broken.toml").exists()
 
 

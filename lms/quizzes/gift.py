@@ -21,8 +21,10 @@ becomes the question's `feedback`, and a question without one has none (the pack
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -66,6 +68,49 @@ class Imported:
 
 class _Skip(Exception):
     pass
+
+
+@dataclass
+class Read:
+    """One question as a reader took it from a file: the pack question (without its id), its
+    name there, and what the quiz engine marks differently (said as warnings)."""
+
+    question: dict
+    name: str = ""
+    lost: list[str] = field(default_factory=list)
+
+
+def collect(entries: Iterable[tuple[int, Callable[[], Read]]], imported_from: str) -> Imported:
+    """Each file entry (its line, and how to read it) read, named and checked against the
+    pack format; an entry that raises _Skip is skipped with its line and why, the rest kept.
+    A format's own error (GiftError) goes up: a file that does not parse imports nothing."""
+    result = Imported()
+    used: set[str] = set()
+    for line, read in entries:
+        try:
+            entry = read()
+            _name(entry.question, entry.name, used)
+            _check(entry.question, imported_from)
+        except _Skip as skip:
+            result.skipped.append(Skipped(line, str(skip)))
+            continue
+        result.questions.append(entry.question)
+        result.warnings += [Skipped(line, lost) for lost in entry.lost]
+    return result
+
+
+def write_pack(result: Imported, slug: str, title: str, pass_mark: int, out_dir: Path, imported_from: str) -> Path:
+    """`out_dir/slug.toml` for the questions imported; nothing is written when there are none."""
+    path = out_dir / f"{slug}.toml"
+    if not result.questions:
+        return path
+    QuizSchema.model_validate(
+        {"title": title, "pass_mark": pass_mark, "imported_from": imported_from, "questions": result.questions},
+        strict=False,
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(pack_toml(title, pass_mark, result.questions, imported_from), encoding="utf-8")
+    return path
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -378,7 +423,7 @@ def _choice(answers: list[_Answer], marker: str) -> dict:
     return question
 
 
-def _parse_question(lines: list[str], marker: str, line: int) -> dict:
+def _parse_question(lines: list[str], marker: str, line: int) -> Read:
     body = " ".join(part.strip() for part in lines)  # a question may span several lines
     title = ""
     if body.startswith("::"):
@@ -444,10 +489,10 @@ def _parse_question(lines: list[str], marker: str, line: int) -> dict:
             question = _short_answer(answers)
         else:
             question = _choice(answers, marker)
-    question.update(title=title, text=text)
+    question["text"] = text
     if general:
         question["feedback"] = general
-    return question
+    return Read(question, title)
 
 
 def parse_gift(data: str | bytes) -> Imported:
@@ -459,18 +504,10 @@ def parse_gift(data: str | bytes) -> Imported:
         except UnicodeDecodeError as exc:
             raise GiftError(None, f"the file is not UTF-8 text (byte {exc.start})") from None
     text = data.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    result = Imported()
-    used: set[str] = set()
-    for line, lines, marker in _blocks(text):
-        try:
-            question = _parse_question(lines, marker, line)
-            _name(question, question.pop("title"), used)
-            _check(question, "gift")
-        except _Skip as skip:
-            result.skipped.append(Skipped(line, str(skip)))
-            continue
-        result.questions.append(question)
-    return result
+    return collect(
+        ((line, functools.partial(_parse_question, lines, marker, line)) for line, lines, marker in _blocks(text)),
+        "gift",
+    )
 
 
 def _name(question: dict, name: str, used: set[str]) -> None:
@@ -555,16 +592,7 @@ def import_gift(source: Path, slug: str, title: str, pass_mark: int, out_dir: Pa
     """Read a GIFT file and write `out_dir/slug.toml`; nothing is written when no question
     could be imported."""
     result = parse_gift(source.read_bytes())
-    if not result.questions:
-        return out_dir / f"{slug}.toml", result
-    QuizSchema.model_validate(
-        {"title": title, "pass_mark": pass_mark, "imported_from": "gift", "questions": result.questions},
-        strict=False,
-    )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{slug}.toml"
-    path.write_text(pack_toml(title, pass_mark, result.questions, "gift"), encoding="utf-8")
-    return path, result
+    return write_pack(result, slug, title, pass_mark, out_dir, "gift"), result
 
 
 # -- writing GIFT ----------------------------------------------------------------------------

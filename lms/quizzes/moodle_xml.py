@@ -12,6 +12,7 @@ a file that is not well-formed XML imports nothing and says where.
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ET  # noqa: S405 (only to write; reading uses defusedxml)
 from pathlib import Path
@@ -25,15 +26,14 @@ from ..packs.schemas import QuizSchema
 from .gift import (
     GiftError,
     Imported,
-    Skipped,
-    _check,
+    Read,
     _html_text,
     _markdown_text,
-    _name,
     _num,
     _share_weights,
     _Skip,
-    pack_toml,
+    collect,
+    write_pack,
 )
 
 SKIPPED_TYPES = {
@@ -235,55 +235,42 @@ def parse_moodle_xml(data: bytes) -> Imported:
     if root.tag != "quiz":
         raise MoodleXmlError(1, f"the root element is <{root.tag}>; Moodle XML has <quiz>")
     lines = _question_lines(data.decode("utf-8", errors="replace"))
-    result = Imported()
-    used: set[str] = set()
-    for index, question in enumerate(root.findall("question")):
-        line = lines[index] if index < len(lines) else 0
-        kind = question.get("type", "")
-        if kind == "category":
-            continue
-        try:
-            if kind in SKIPPED_TYPES:
-                raise _Skip(SKIPPED_TYPES[kind])
-            if kind not in READERS:
-                raise _Skip(f"a question of type {kind!r}, which the quiz engine does not mark")
-            pictures = _images(question)
-            if pictures:
-                raise _Skip(
-                    f"it shows a picture ({', '.join(pictures[:3])}), which a quiz question here "
-                    "cannot show: put the picture in a lesson and refer to it"
-                )
-            item = READERS[kind](question)
-            item["text"] = _text(question.find("questiontext"))
-            if not item["text"]:
-                raise _Skip("the question has no text")
-            general = _text(question.find("generalfeedback"))
-            if general:
-                item["feedback"] = general
-            _name(item, _text(question.find("name"), True), used)
-            _check(item, "moodle_xml")
-        except _Skip as skip:
-            result.skipped.append(Skipped(line, str(skip)))
-            continue
-        result.questions.append(item)
-        result.warnings += [Skipped(line, lost) for lost in _losses(question, kind)]
-    return result
+    entries = [
+        (lines[index] if index < len(lines) else 0, functools.partial(_read, question))
+        for index, question in enumerate(root.findall("question"))
+        if question.get("type", "") != "category"
+    ]
+    return collect(entries, "moodle_xml")
+
+
+def _read(question: ET.Element) -> Read:
+    """One <question>, or _Skip with the reason the quiz engine cannot take it."""
+    kind = question.get("type", "")
+    if kind in SKIPPED_TYPES:
+        raise _Skip(SKIPPED_TYPES[kind])
+    if kind not in READERS:
+        raise _Skip(f"a question of type {kind!r}, which the quiz engine does not mark")
+    pictures = _images(question)
+    if pictures:
+        raise _Skip(
+            f"it shows a picture ({', '.join(pictures[:3])}), which a quiz question here "
+            "cannot show: put the picture in a lesson and refer to it"
+        )
+    item = READERS[kind](question)
+    item["text"] = _text(question.find("questiontext"))
+    if not item["text"]:
+        raise _Skip("the question has no text")
+    general = _text(question.find("generalfeedback"))
+    if general:
+        item["feedback"] = general
+    return Read(item, _text(question.find("name"), True), _losses(question, kind))
 
 
 def import_moodle_xml(source: Path, slug: str, title: str, pass_mark: int, out_dir: Path) -> tuple[Path, Imported]:
     """Read a Moodle XML file and write `out_dir/slug.toml`; nothing is written when no
     question could be imported."""
     result = parse_moodle_xml(source.read_bytes())
-    path = out_dir / f"{slug}.toml"
-    if not result.questions:
-        return path, result
-    QuizSchema.model_validate(
-        {"title": title, "pass_mark": pass_mark, "imported_from": "moodle_xml", "questions": result.questions},
-        strict=False,
-    )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(pack_toml(title, pass_mark, result.questions, "moodle_xml"), encoding="utf-8")
-    return path, result
+    return write_pack(result, slug, title, pass_mark, out_dir, "moodle_xml"), result
 
 
 # -- writing ---------------------------------------------------------------------------------
