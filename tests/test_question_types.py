@@ -385,6 +385,12 @@ def test_gift_import_of_the_new_types_syncs_and_is_taken(client, auth, runner, c
     attempt = db.session.get(QuizAttempt, attempt_id)
     db.session.refresh(attempt)
     assert attempt.score == round(100 * 3.5 / 4, 2) and attempt.passed
+    # The file has no general feedback: the result page shows each answer's own, nothing invented.
+    result_page = client.get(f"/quizzes/bank/attempts/{attempt_id}/result")
+    assert result_page.status_code == 200
+    page = plain(result_page)
+    assert "On your answer: Half" in page and "The correct answer" not in page
+    assert '<p></p>' not in result_page.get_data(as_text=True)
 
 
 def test_parse_gift_keeps_weights_and_feedback_for_each_answer():
