@@ -131,6 +131,9 @@ def test_key_pages_fit_the_window_and_pass_axe(live_server, organisation, page, 
             failures.append(f"{path} at {width}px: {problems}")
         if not fits(page):
             failures.append(f"{path} at {width}px scrolls sideways: {page.evaluate(WIDEST)}")
+        bare = page.evaluate(BARE_CELLS)
+        if bare:
+            failures.append(f"{path}: cells without their heading when stacked: {bare}")
         page.set_viewport_size({"width": 320, "height": 800})  # and at 400% zoom of 1280 px
         if not fits(page):
             failures.append(f"{path} at 320px scrolls sideways: {page.evaluate(WIDEST)}")
