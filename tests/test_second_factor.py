@@ -1,4 +1,4 @@
-"""The second factor: leads and administrators who sign in with a password reach no page
+"""The second factor: Directors, leads and administrators who sign in with a password reach no page
 until they give a code from their authenticator app (or a recovery code)."""
 
 from __future__ import annotations
@@ -389,3 +389,21 @@ def test_a_raise_that_needs_no_new_factor_keeps_the_session(client):
     db.session.commit()
     assert db.session.get(UserSession, opened.id).ended_at is None
     assert auth_ops.signed_in(key) is not None
+
+
+def test_a_director_gives_a_second_factor_before_the_inspection_pack(client):
+    lead(email="dora@example.org", permission=Permission.DIRECTOR)
+    sign_in(client, "dora@example.org")
+    pack = client.get("/dashboard/inspection-pack.zip")
+    assert pack.status_code == 302 and pack.headers["Location"].startswith(ENROL)
+    assert "Directors, safeguarding leads and administrators always need one" in (
+        _admin_client(client).get("/admin/settings/second-factor").get_data(as_text=True)
+    )
+
+
+def _admin_client(client):
+    from .conftest import Auth
+
+    other = client.application.test_client()
+    Auth(other).login_as("admin")
+    return other

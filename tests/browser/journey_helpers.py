@@ -23,7 +23,7 @@ def sign_in(page: Page, base: str, email: str, password: str) -> None:
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    give_second_factor(page, email)  # leads and administrators: the code from their app
+    give_second_factor(page, email)  # Directors, leads and administrators: the code from their app
     # Learners land on My training; Directors, Leads and administrators on the overview.
     expect(page.get_by_role("heading", level=1)).to_have_text(LANDING)
 

@@ -1,6 +1,6 @@
 """A second factor for password sign-ins: time-based one-time codes (RFC 6238, pyotp).
 
-Leads and administrators who sign in with a password (or an invitation or reset link), and
+Directors, leads and administrators who sign in with a password (or an invitation or reset link), and
 everyone when an administrator's setting says so, set up an authenticator app once: a QR
 code and the secret in text, confirmed by a code, then ten single-use recovery codes shown
 once and stored only hashed. After the password such a session is half signed in: its

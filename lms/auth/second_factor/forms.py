@@ -46,7 +46,7 @@ class SettingsForm(FlaskForm):
     who = SelectField(
         "Who needs a second factor when they sign in with a password",
         choices=[
-            SelectChoice(LEADS, "Safeguarding leads and administrators"),
+            SelectChoice(LEADS, "Directors, safeguarding leads and administrators"),
             SelectChoice(EVERYONE, "Everyone"),
         ],
         invalid_choice_message="Select who needs a second factor",

@@ -42,7 +42,7 @@ class CodeRefused(DomainError):
 
 def required_for_everyone() -> bool:
     """The organisation's setting: every password sign-in needs a second factor, not only
-    those of leads and administrators."""
+    those of Directors, leads and administrators."""
     return db.session.scalar(select(OrgSetting.value).where(OrgSetting.key == EVERYONE_KEY)) == "yes"
 
 
@@ -69,7 +69,7 @@ def needs_second_factor(user: User, via_provider: bool) -> bool:
 
     A sign-in through the organisation's OpenID Connect provider relies on the provider's own
     second factor (`via_provider=True`). Every other sign-in (a password, an invitation or a
-    reset link) needs one from leads and administrators, and from everyone when the setting
+    reset link) needs one from Directors, leads and administrators, and from everyone when the setting
     says so.
     """
     if via_provider:
@@ -79,8 +79,9 @@ def needs_second_factor(user: User, via_provider: bool) -> bool:
 
 def level_needs_second_factor(permission: int) -> bool:
     """Whether a password sign-in at this permission needs a second factor whatever the
-    setting says."""
-    return permission >= Permission.LEAD
+    setting says: from Director up, who see everyone's records (and the inspection pack,
+    with every certificate file)."""
+    return permission >= Permission.DIRECTOR
 
 
 def permission_raised(person: User, before: int) -> int:
