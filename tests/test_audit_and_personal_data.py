@@ -238,3 +238,52 @@ def test_export_holds_evidence_files_attempts_and_acknowledgements(client, auth)
     assert json.loads(archive.read("policy_acknowledgements.json"))[0]["policy_version"] == "2026.1"
     assert json.loads(archive.read("quiz_attempts.json")) == []
     assert json.loads(archive.read("attestations.json")) == []
+
+
+def _sign_in_accounts(person: User, *, used: int = 0) -> None:
+    """A provider account linked to the person, and a confirmed second factor with ten
+    recovery codes, `used` of them used."""
+    from lms.models import RecoveryCode, SecondFactor, SsoIdentity
+
+    db.session.add(SsoIdentity(user_id=person.id, issuer="https://id.example.org", subject=f"abc-{person.id}", email_at_link=person.email))
+    factor = SecondFactor(user_id=person.id, secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", confirmed_at=datetime.now(UTC))
+    db.session.add(factor)
+    db.session.flush()
+    db.session.add_all(
+        RecoveryCode(second_factor_id=factor.id, code_hash=f"{n:064d}", used_at=datetime.now(UTC) if n < used else None)
+        for n in range(10)
+    )
+    db.session.commit()
+
+
+def test_the_export_says_when_sign_in_accounts_were_linked_never_their_secrets(client, auth):
+    auth.login_as("admin")
+    person = make_user(name="Zoë Adams", email="zoe@example.org")
+    _sign_in_accounts(person, used=3)
+    archive = zipfile.ZipFile(io.BytesIO(_export(client, person).data))
+    identities = json.loads(archive.read("sign_in_provider.json"))
+    assert [(i["issuer"], i["email_at_link"]) for i in identities] == [("https://id.example.org", "zoe@example.org")]
+    assert identities[0]["created_at"] and "subject" not in identities[0]
+    factor = json.loads(archive.read("second_factor.json"))
+    assert factor["confirmed_at"] and factor["recovery_codes_left"] == 7
+    whole = b"".join(archive.read(name) for name in archive.namelist())
+    assert b"JBSWY3DP" not in whole and f"abc-{person.id}".encode() not in whole and b"0" * 64 not in whole
+
+    nobody = make_user(email="new@example.org")
+    archive = zipfile.ZipFile(io.BytesIO(_export(client, nobody).data))
+    assert json.loads(archive.read("sign_in_provider.json")) == [] and json.loads(archive.read("second_factor.json")) is None
+
+
+def test_erasing_a_leaver_deletes_their_provider_link_and_second_factor(runner):
+    from lms.models import RecoveryCode, SecondFactor, SsoIdentity
+
+    old = _leaver(7, name="Old Leaver", email="old@example.org")
+    _sign_in_accounts(old)
+    kept = make_user(email="kept@example.org")
+    _sign_in_accounts(kept)
+    result = runner.invoke(args=["lms", "purge-leavers", "--older-than", "6"])
+    assert result.exit_code == 0 and "anonymised 1 leaver" in result.output, result.output
+    db.session.expire_all()
+    for model in (SsoIdentity, SecondFactor):
+        assert db.session.scalars(select(model.user_id)).all() == [kept.id]
+    assert db.session.scalar(select(func.count()).select_from(RecoveryCode)) == 10  # only the kept person's
