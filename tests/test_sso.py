@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from lms import create_app
 from lms.extensions import db
-from lms.models import AuditEvent, OutboxMessage, Permission, SsoIdentity, User
+from lms.models import AuditEvent, OutboxMessage, Permission, SsoIdentity, User, utcnow
 from tests.factories import make_user
 from tests.oidc import oidc_provider, path_and_query, sign_in_at_provider  # noqa: F401
 
@@ -334,3 +334,23 @@ def test_a_lead_signing_in_through_the_provider_is_not_asked_for_a_second_factor
     provider.add_account("sub-lead", email="lead@example.org", email_verified=True)
     assert sso(client, provider, "sub-lead").status_code == 302
     assert client.get("/").status_code == 200
+
+
+def test_check_sso_fails_when_the_break_glass_administrator_has_no_second_factor(app, runner, provider):
+    from lms.models import SecondFactor
+
+    app.config.update(LOCAL_PASSWORDS=False, BREAK_GLASS_EMAIL="glass@example.org")
+    glass = make_user(email="glass@example.org", permission=Permission.ADMIN, password="correct horse battery")
+    result = runner.invoke(args=["lms", "check-sso"])
+    assert result.exit_code == 1
+    assert "glass@example.org has not set up a second factor" in result.output
+
+    factor = SecondFactor(user_id=glass.id, secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    db.session.add(factor)
+    db.session.commit()
+    assert runner.invoke(args=["lms", "check-sso"]).exit_code == 1  # set up but never confirmed
+    factor.confirmed_at = utcnow()
+    db.session.commit()
+    result = runner.invoke(args=["lms", "check-sso"])
+    assert result.exit_code == 0, result.output
+    assert "the break-glass administrator glass@example.org can sign in with a password" in result.output

@@ -18,6 +18,7 @@ from ..formatting import plural
 from ..links import external_url
 from ..models import Permission, User
 from . import oidc
+from .second_factor import operations as second_factor
 
 # Warn this many days before the client secret expires (Entra ID secrets last at most two years).
 EXPIRY_WARNING_DAYS = 30
@@ -99,6 +100,13 @@ def _break_glass(report: Report) -> None:
         report.fail(f"LMS_BREAK_GLASS_EMAIL {email} is not an active administrator: nobody could sign in without the provider")
     elif not user.has_password:
         report.fail(f"the break-glass administrator {email} has no password yet (use Forgotten your password?)")
+    elif not second_factor.is_enrolled(user):
+        # Whoever next signs in with the password would set up their own app: a failure, not
+        # a warning, since the account is the way in when the provider is not.
+        report.fail(
+            f"the break-glass administrator {email} has not set up a second factor: sign in with the "
+            "password now and set one up, so nobody else can"
+        )
     else:
         report.ok(f"local passwords are off; the break-glass administrator {email} can sign in with a password")
 
