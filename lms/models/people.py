@@ -7,7 +7,7 @@ import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import FetchedValue, ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import FetchedValue, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -69,6 +69,12 @@ class User(UserMixin, db.Model):
     """A person: staff member, trainee, contractor, Director... Never deleted, only deactivated."""
 
     __tablename__ = "user"
+    # Only the rows with a manager: most people have none, and an index counting them all as
+    # one value leads planners to scan the table to count someone's reports.
+    __table_args__ = (
+        Index("ix_user_manager_id", "manager_id", postgresql_where=text("manager_id IS NOT NULL"),
+              sqlite_where=text("manager_id IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # always stored lower-case
@@ -96,7 +102,7 @@ class User(UserMixin, db.Model):
 
     # Their line manager, another person (lms/people/managers.py checks there is no loop).
     # Kept when the manager leaves: escalation then goes to the Lead instead.
-    manager_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     manager: Mapped[User | None] = relationship(remote_side=[id], foreign_keys=[manager_id])
 
     category_rows: Mapped[list[UserCategory]] = relationship(
