@@ -245,6 +245,9 @@ def test_with_passwords_off_an_invitation_leads_to_the_provider(client, password
     path = "/" + link.split("/", 3)[3]
     page = client.get(path).get_data(as_text=True)
     assert "Sign in with your organisation account" in page and 'type="password"' not in page
+    body = db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.recipient == "invitee@example.org"))
+    assert 'You sign in with your work account, not a password: open this link and choose "Sign in with your organisation account"' in body
+    assert "Set your password" not in body and link in body
     client.post(path, data={"password": PASSWORD, "confirm": PASSWORD})
     db.session.refresh(person)
     assert not person.has_password
@@ -354,3 +357,14 @@ def test_check_sso_fails_when_the_break_glass_administrator_has_no_second_factor
     result = runner.invoke(args=["lms", "check-sso"])
     assert result.exit_code == 0, result.output
     assert "the break-glass administrator glass@example.org can sign in with a password" in result.output
+
+
+def test_with_passwords_on_the_invitation_asks_for_a_password(client):
+    from lms.auth import operations
+
+    person = make_user(email="invitee@example.org")
+    link = operations.invite(person, None)
+    db.session.commit()
+    body = db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.recipient == "invitee@example.org"))
+    assert "Set your password here (the link works once, for 14 days):\n" + link in body
+    assert "work account" not in body

@@ -242,14 +242,18 @@ def create_first_admin(token: Token, *, name: str, email: str, password: str, ca
 
 
 def invite(user: User, invited_by: User | None) -> str:
-    """Email the person a link to set their password; returns the link."""
+    """Email the person a link to set their password, or, with local passwords off, to the
+    page that signs them in through the provider; returns the link."""
+    from . import oidc  # oidc's callers import this module
+
     days = current_app.config["INVITE_DAYS"]
     raw = issue_token(TokenPurpose.INVITE, timedelta(days=days), user)
     link = external_url("auth.accept_invitation", token=raw)
+    button = None if oidc.passwords_allowed_for(user.email) else oidc.settings().button_label
     send_email(
         user.email,
         f"Your {current_app.config['ORG_NAME']} training account",
-        render_template("email/invitation.txt", user=user, link=link, days=days, invited_by=invited_by),
+        render_template("email/invitation.txt", user=user, link=link, days=days, invited_by=invited_by, button=button),
     )
     audit.record("person.invited", user, email=user.email)
     return link
