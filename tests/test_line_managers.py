@@ -70,6 +70,10 @@ def test_a_manager_sees_their_reports_and_no_one_else(client, auth, today):
     sent = client.post(f"/team/{ada.id}/remind", follow_redirects=True)
     assert "Reminder sent to Ada Report" in sent.get_data(as_text=True)
     assert db.session.scalars(select(OutboxMessage.recipient)).all() == [ada.email]
+    # One reminder by hand a day: a second click sends nothing and says why.
+    again = client.post(f"/team/{ada.id}/remind", follow_redirects=True)
+    assert "Ada Report was already reminded today. No reminder was sent." in again.get_data(as_text=True)
+    assert db.session.scalars(select(OutboxMessage.recipient)).all() == [ada.email]
 
 
 def test_my_team_is_paginated(app, client, auth):

@@ -258,6 +258,24 @@ def test_lead_reminds_selected_people_from_the_dashboard(client, auth, today):
     assert response.headers["Location"] == "/dashboard"
 
 
+def test_a_person_gets_at_most_one_reminder_by_hand_a_day(client, auth, today):
+    late = make_user(name="Ada Late", email="late@example.org", categories=("contractor",), start_date=today - timedelta(days=30))
+    other = make_user(name="Bo Late", email="bo@example.org", categories=("contractor",), start_date=today - timedelta(days=30))
+    auth.login_as("lead")
+    client.post("/dashboard/remind", data={"user_id": [str(late.id)], "back": "/dashboard"})
+    page = client.post("/dashboard/remind", data={"user_id": [str(late.id)], "back": "/dashboard"}, follow_redirects=True)
+    assert "Ada Late was already reminded today. No reminder was sent." in page.get_data(as_text=True)
+    page = client.post("/dashboard/remind", data={"user_id": [str(late.id), str(other.id)], "back": "/dashboard"}, follow_redirects=True)
+    assert "Reminders sent to 1 person. Ada Late was already reminded today." in page.get_data(as_text=True)
+    assert sorted(db.session.scalars(select(OutboxMessage.recipient))) == ["bo@example.org", "late@example.org"]
+    # From the people list too.
+    page = client.post(
+        "/admin/people/bulk", data={"action": "remind", "confirm": "yes", "user_id": [str(late.id), str(other.id)]}, follow_redirects=True
+    )
+    assert "Ada Late and Bo Late were already reminded today. No reminder was sent." in page.get_data(as_text=True)
+    assert count(OutboxMessage) == 2
+
+
 def test_director_cannot_send_reminders(client, auth):
     late = make_user(email="late@example.org", categories=("contractor",))
     auth.login_as("director")

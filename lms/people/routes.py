@@ -98,7 +98,9 @@ def bulk_action():
         else:
             run = remind_people(current_plan(), local_today(), [p.id for p in selection.people], current_user)
             if run.people:
-                flash(f"Reminders sent to {plural(len(run.people), 'person')}.", "success")
+                flash(f"Reminders sent to {plural(len(run.people), 'person')}. {run.already_phrase}".strip(), "success")
+            elif run.already_today:
+                flash(f"{run.already_phrase} No reminder was sent.", "info")
             else:
                 flash("Nobody selected has anything to do, so no reminder was sent.", "info")
     except NotAllowed as exc:

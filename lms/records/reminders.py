@@ -77,6 +77,18 @@ class ReminderRun:
     people: list[tuple[Person, list[Item | Due]]] = field(default_factory=list)
     managers: list[tuple[str, int]] = field(default_factory=list)  # (manager email, items)
     digests: list[tuple[str, int]] = field(default_factory=list)  # (lead email, overdue count)
+    already_today: list[Person] = field(default_factory=list)  # skipped: reminded by hand today
+
+    @property
+    def already_phrase(self) -> str:
+        """For the flash message: who was skipped because someone reminded them today."""
+        names = sorted(p.name for p in self.already_today)
+        if not names:
+            return ""
+        if len(names) > 3:
+            return f"{plural(len(names), 'person')} were already reminded today."
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return f"{listed} {'was' if len(names) == 1 else 'were'} already reminded today."
 
     @property
     def summary(self) -> str:
@@ -281,10 +293,24 @@ def _email_digest(
 
 
 def remind_people(plan: Plan, today: date, user_ids: Iterable[int], sender: User) -> ReminderRun:
-    """A lead's reminder to chosen people about every item that needs action, sent now."""
+    """A lead's (or a line manager's) reminder to chosen people about every item that needs
+    action, sent now: at most one a day by hand to each person, however many ask."""
     run = ReminderRun()
-    facts = load_facts(today, user_ids=list(user_ids))
+    user_ids = list(user_ids)
+    reminded = set(
+        db.session.scalars(
+            select(ReminderLog.user_id).where(
+                ReminderLog.user_id.in_(user_ids),
+                ReminderLog.sent_on == today,
+                ReminderLog.sent_by_id.is_not(None),
+            )
+        )
+    )
+    facts = load_facts(today, user_ids=user_ids)
     for person, items in evaluate_all(plan, facts):
+        if person.id in reminded:
+            run.already_today.append(person)
+            continue
         wanted = [i for i in items if needs_reminder(i, today) or i.status is Status.DUE]
         if not wanted:
             continue

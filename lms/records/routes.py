@@ -54,7 +54,9 @@ def remind():
         return redirect(back)
     run = remind_people(current_plan(), local_today(), ids, current_user)
     if run.people:
-        flash(f"Reminders sent to {len(run.people)} {'person' if len(run.people) == 1 else 'people'}.", "success")
+        flash(f"Reminders sent to {len(run.people)} {'person' if len(run.people) == 1 else 'people'}. {run.already_phrase}".strip(), "success")
+    elif run.already_today:
+        flash(f"{run.already_phrase} No reminder was sent.", "info")
     else:
         flash("Nobody selected has anything to do, so no reminder was sent.", "info")
     return redirect(back)

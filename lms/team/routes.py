@@ -99,6 +99,8 @@ def remind_member(user_id: int):
         if run.people:
             items = sum(len(i) for _, i in run.people)
             flash(f"Reminder sent to {person.name} about {plural(items, 'item')}.", "success")
+        elif run.already_today:
+            flash(f"{run.already_phrase} No reminder was sent.", "info")
         else:
             flash(f"{person.name} has nothing to do, so no reminder was sent.", "info")
     return redirect(url_for("team.show_team"))
