@@ -636,7 +636,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def test_a_director_imported_gets_director_permission_and_a_later_import_changes_no_permission(app):
+def test_a_director_imported_gets_director_permission_and_a_later_import_lowers_no_one(app):
     result = run(HEADER + "dee@example.org,Dee,Director,2025-01-01\nlee@example.org,Lee,staff,2025-01-01\n")
     assert result.applied
     people = {u.email: u for u in db.session.scalars(select(User))}
@@ -647,7 +647,8 @@ def test_a_director_imported_gets_director_permission_and_a_later_import_changes
     ).all()
     assert [e.details["changes"]["permission"]["after"] for e in created] == ["director", "learner"]
 
-    # A lead who is also a Director, and the Director dropped from the category: no permission moves.
+    # A lead who is also a Director, and the Director dropped from the category: no one is
+    # lowered and no permission is taken away.
     people["lee@example.org"].permission = Permission.LEAD
     db.session.commit()
     again = run(HEADER + "dee@example.org,Dee,staff,2025-01-01\nlee@example.org,Lee,Director,2025-01-01\n")
@@ -656,6 +657,17 @@ def test_a_director_imported_gets_director_permission_and_a_later_import_changes
     people = {u.email: u for u in db.session.scalars(select(User))}
     assert people["dee@example.org"].permission == Permission.DIRECTOR
     assert people["lee@example.org"].permission == Permission.LEAD
+
+
+def test_a_later_import_naming_a_learner_a_director_raises_them_audited(app):
+    assert run(HEADER + "kim@example.org,Kim,staff,2025-01-01\n").applied
+    result = run(HEADER + "kim@example.org,Kim,staff|director,2025-01-01\n")
+    assert result.applied
+    db.session.expire_all()
+    kim = db.session.scalar(select(User).where(User.email == "kim@example.org"))
+    assert kim.permission == Permission.DIRECTOR
+    updated = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "person.updated")).all()
+    assert [e.details["changes"]["permission"] for e in updated] == [{"before": "learner", "after": "director"}]
 
 
 # --- line managers -------------------------------------------------------------------------------

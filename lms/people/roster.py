@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 
 from .. import audit, csvintake
 from ..auth import operations as accounts
+from ..auth.second_factor import operations as second_factor
 from ..csvintake import RowError as RosterError
 from ..csvintake import TooManyRows, decode, parse_date
 from ..dates import local_today
@@ -303,7 +304,18 @@ def _differences(person: User, row: RosterRow, manager: str | None) -> dict:
         before["active"], after["active"] = person.active, row.active
     if row.manager is not None:
         before["manager"], after["manager"] = manager, row.manager or None
+    raised = _raised_permission(person, row)
+    if raised is not None:
+        before["permission"], after["permission"] = Permission(person.permission).name.lower(), raised.name.lower()
     return operations.changes_between(before, after)
+
+
+def _raised_permission(person: User, row: RosterRow) -> Permission | None:
+    """A learner the file names a Director becomes one; an import never lowers anyone or
+    takes a permission away (a Director dropped from the category keeps theirs)."""
+    if "director" in row.categories and person.permission < Permission.DIRECTOR:
+        return Permission.DIRECTOR
+    return None
 
 
 def _check_managers(rows: list[RosterRow], people: dict[str, User]) -> tuple[dict[int, str], list[RosterError]]:
@@ -487,12 +499,13 @@ class _Writes:
         self.admins_leaving: list[int] = []
         self.audit: list[dict] = []
         self.created_ids: dict[str, int] = {}  # email -> id, filled in by `write`
+        self.raised: list[tuple[User, int]] = []  # (person, permission before) made Directors
 
     def create(self, change: Change) -> None:
         row = change.row
         active = row.active is not False
-        # A Director's training is overseen by the Directors' own permission from the start;
-        # a later import never changes anyone's permission.
+        # A Director oversees everyone's training from the start (a later import raises a
+        # learner it names a Director the same way, and never lowers anyone).
         permission = Permission.DIRECTOR if "director" in row.categories else Permission.LEARNER
         self.new_people.append({
             "email": row.email,
@@ -529,6 +542,10 @@ class _Writes:
             {"user_id": person.id, "category": category, "added_on": self.today}
             for category in sorted(set(row.categories) - held.keys())
         ]
+        raised = _raised_permission(person, row)
+        if raised is not None:
+            values["permission"] = raised.value
+            self.raised.append((person, int(person.permission)))
         if row.active is False and person.active:
             self._leave(person, values)
         else:
@@ -601,6 +618,9 @@ class _Writes:
             db.session.execute(insert(OutboxMessage.__table__), [i.message() for i in invitations])
         self.audit_rows.execute({email: str(person_id) for email, person_id in ids.items()}, "target_id")
         self.created_ids = ids
+        for person, before in self.raised:  # a new Director's open sessions may need a second factor now
+            person.permission = Permission.DIRECTOR  # as the bulk UPDATE above stored it
+            second_factor.permission_raised(person, before)
 
 
 class _Rows:
