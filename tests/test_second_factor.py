@@ -128,6 +128,7 @@ def test_the_navigation_offers_only_signing_out_when_half_signed_in(client):
     sign_in(client, "lena@example.org")
     text = client.get(ENROL).get_data(as_text=True)
     assert "Sign out" in text
+    assert text.count('action="/logout"') == 2  # in the header, and the page's own way out
     assert "Dashboard" not in text and "Change password" not in text and "People</a>" not in text
 
 
