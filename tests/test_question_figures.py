@@ -118,10 +118,13 @@ def test_a_lead_reads_the_page_from_the_quiz_results(client, auth, ten):
     text = plain(page)
     assert "From the 10 attempts submitted since" in text
     assert "the 3 attempts with the highest and the lowest scores" in text
-    assert "Water boils at 50 degrees Celsius at sea level. water Drawn: 10 Facility: 20% 2 of 10 right" in text
-    assert "Discrimination: 0.00 Weak" in text
-    assert "Leeds Chosen by: 2 attempts Share: 20%" in text
-    assert "No answer Chosen by: 1 attempt Share: 10%" in text
+    assert "Water boils at 50 degrees Celsius at sea level. water 10 20% 2 of 10 right 0.00 Weak" in text
+    assert "Leeds 2 attempts 20%" in text
+    assert "No answer 1 attempt 10%" in text
+    # Stacked on a phone, each figure keeps its heading.
+    html = page.get_data(as_text=True)
+    for label in ("Drawn", "Facility", "Discrimination", "Chosen by", "Share"):
+        assert f'data-label="{label}"' in html
 
 
 def test_with_no_attempts_the_page_says_so(client, auth, synced):

@@ -19,7 +19,7 @@ from lms.plan.loader import current_plan
 
 from ..clock import pinned_clock  # noqa: F401  (a fixture)
 from ..factories import make_user, sync_content
-from .test_accessibility import PASSWORD, serious_violations
+from .test_accessibility import PASSWORD, serious_violations, sign_in
 
 pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]
 
@@ -53,11 +53,7 @@ def _no_sideways_scroll(page) -> bool:
 @pytest.mark.parametrize("width", [1280, 375])
 def test_the_chart_and_its_table_read_at_desktop_and_phone_widths(live_server, organisation, page, width):
     page.set_viewport_size({"width": width, "height": 900})
-    page.goto(f"{live_server.url}/login")
-    page.get_by_label("Email address").fill("dee@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
+    sign_in(page, live_server.url, "dee@example.org")  # with the Director's second factor
     page.goto(f"{live_server.url}/dashboard")
 
     expect(page.get_by_role("heading", name="Over the last 12 months")).to_be_visible()
