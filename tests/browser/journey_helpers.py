@@ -18,6 +18,11 @@ from .second_factor_steps import give_second_factor
 LANDING = re.compile(r"^(My training|Overview)$")
 
 
+def no_sideways_scroll(page: Page) -> bool:
+    """The page fits its window's width (WCAG 1.4.10): nothing to scroll to sideways."""
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1
+
+
 def sign_in(page: Page, base: str, email: str, password: str) -> None:
     page.goto(f"{base}/login")
     page.get_by_label("Email address").fill(email)

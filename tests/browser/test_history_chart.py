@@ -19,6 +19,7 @@ from lms.plan.loader import current_plan
 
 from ..clock import pinned_clock  # noqa: F401  (a fixture)
 from ..factories import make_user, sync_content
+from .journey_helpers import no_sideways_scroll
 from .test_accessibility import PASSWORD, serious_violations, sign_in
 
 pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]
@@ -46,9 +47,6 @@ def organisation(live_server):
     return today
 
 
-def _no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1
-
 
 @pytest.mark.parametrize("width", [1280, 375])
 def test_the_chart_and_its_table_read_at_desktop_and_phone_widths(live_server, organisation, page, width):
@@ -71,4 +69,4 @@ def test_the_chart_and_its_table_read_at_desktop_and_phone_widths(live_server, o
     expect(table).to_contain_text("%")
     assert page.locator("svg script").count() == 0
     assert serious_violations(page) == []
-    assert _no_sideways_scroll(page)
+    assert no_sideways_scroll(page)

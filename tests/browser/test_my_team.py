@@ -16,6 +16,7 @@ from lms.models import OutboxMessage
 
 from ..clock import pinned_clock  # noqa: F401  (a fixture)
 from ..factories import make_user, sync_content
+from .journey_helpers import no_sideways_scroll
 from .test_accessibility import PASSWORD, serious_violations, sign_in
 
 pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]
@@ -35,9 +36,6 @@ def team(live_server):
     return {"manager": manager, "ada": ada, "bea": bea}
 
 
-def _no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1
-
 
 @pytest.mark.parametrize("width", [1280, 375])
 def test_a_manager_reads_my_team_and_reminds_a_report(live_server, team, page, width):
@@ -55,12 +53,12 @@ def test_a_manager_reads_my_team_and_reminds_a_report(live_server, team, page, w
     expect(ada.get_by_role("table")).to_contain_text("Overdue")
     expect(ada.get_by_role("table")).to_contain_text(re.compile(r"Due by \d+ \w+ \d{4}"))
     assert serious_violations(page) == []
-    assert _no_sideways_scroll(page)
+    assert no_sideways_scroll(page)
 
     ada.get_by_role("button", name="Send Ada Late a reminder").click()
     expect(page.get_by_role("status").first).to_contain_text("Reminder sent to Ada Late")
     assert serious_violations(page) == []
-    assert _no_sideways_scroll(page)
+    assert no_sideways_scroll(page)
     db.session.expire_all()
     assert db.session.scalars(select(OutboxMessage.recipient)).all() == ["ada@example.org"]
 

@@ -16,6 +16,7 @@ from lms.models import Evidence, Permission
 
 from ..clock import pinned_clock  # noqa: F401  (a fixture)
 from ..factories import make_user, sync_content
+from .journey_helpers import no_sideways_scroll
 from .test_accessibility import PASSWORD, serious_violations, sign_in
 
 pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("pinned_clock")]
@@ -38,9 +39,6 @@ def organisation(live_server):
     db.session.commit()
 
 
-def _no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1
-
 
 @pytest.mark.parametrize("width", [1280, 375])
 def test_a_lead_lands_on_the_overview_and_follows_a_figure(live_server, organisation, page, width):
@@ -54,7 +52,7 @@ def test_a_lead_lands_on_the_overview_and_follows_a_figure(live_server, organisa
     starters = page.locator("li.figure", has=page.get_by_role("heading", name="New starters this month"))
     expect(starters.locator(".figure-number")).not_to_have_text("0")
     assert serious_violations(page) == []
-    assert _no_sideways_scroll(page)
+    assert no_sideways_scroll(page)
 
     overdue.get_by_role("link", name="See what is overdue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Overdue training")
