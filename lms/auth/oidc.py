@@ -53,6 +53,9 @@ SCOPE = "openid email profile"
 HTTP_TIMEOUT_S = 5
 # How long the sign-in page trusts its last look at the provider before looking again.
 STATUS_SECONDS = 30
+# The sign-in page's look at the provider waits no longer than this: a provider that does not
+# answer should cost the page two seconds, not the five a sign-in's own calls may take.
+STATUS_TIMEOUT_S = 2
 # A state is refused after this long (Authlib's own lifetime for it is the same hour).
 STATE_SECONDS = 3600
 
@@ -375,7 +378,7 @@ def provider_problem() -> str | None:
     try:
         client()
         # The document may be cached: ask the provider itself that it is there.
-        requests.get(held.sso.discovery_url, timeout=HTTP_TIMEOUT_S).raise_for_status()
+        requests.get(held.sso.discovery_url, timeout=STATUS_TIMEOUT_S).raise_for_status()
     except ProviderUnavailable as exc:
         return str(exc)
     except requests.RequestException as exc:
